@@ -1,0 +1,170 @@
+// deberta-bench: the command-line front end. It parses flags and calls lib/.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "runtime/runtime.h"
+#include "tasks/registry.h"
+
+namespace {
+
+constexpr int kNotBuilt = 2;
+
+std::string version_string() {
+  return std::string("deberta-bench ") + DEBERTA_BENCH_VERSION + " (sentencepiece " + DEBERTA_BENCH_SPM_VERSION +
+         ", libtorch " + deberta::torch_version() + ")";
+}
+
+// A subcommand of the CLI contract whose implementation has not landed yet.
+int not_built(const std::string& command, int issue) {
+  std::cerr << "deberta-bench " << command << ": not built yet; it arrives with issue #" << issue << ".\n";
+  return kNotBuilt;
+}
+
+struct Options {
+  // Shared by several subcommands.
+  std::string model, task, config, recipe, data_dir, output_dir, input, output, results, baseline, suite, reference,
+      format = "markdown", split = "test", record, mode = "forward", preset = "xsmall";
+  std::vector<std::string> set_values, results_dirs;
+  std::string text, pair, inputs, seeds;
+  int max_length = 512, seed = 42, batch = 32, seq_len = 128, vocab_size = 8000;
+  double tolerance = 0.0;
+  bool dry_run = false, update = false, json = false, strict = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"deberta-bench: fine-tune and benchmark Korean DeBERTa-v3 models on LibTorch."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", version_string());
+  int threads = deberta::available_cores();
+  app.add_option("--threads", threads, "Threads for libtorch's intra-op and inter-op pools")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+
+  Options o;
+  std::function<int()> run;
+  auto command = [&](const char* name, const char* help, std::function<int()> body) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    sub->callback([&run, body] { run = body; });
+    return sub;
+  };
+
+  command("tasks", "List the task plugins: splits, files, labels, head, headline metric", [] {
+    std::cout << deberta::describe_tasks(deberta::builtin_tasks());
+    return 0;
+  });
+
+  auto* info = command("info", "Summarise a model directory: config, parameters, tokenizer",
+                       [] { return not_built("info", 3); });
+  info->add_option("--model", o.model, "Hugging Face model directory")->required();
+
+  auto* tokenize = command("tokenize", "Tokenize text as the model's tokenizer does; one JSON object per line",
+                           [] { return not_built("tokenize", 3); });
+  tokenize->add_option("--model", o.model, "Hugging Face model directory")->required();
+  tokenize->add_option("--max-length", o.max_length, "Truncate to this many tokens (longest_first)");
+  auto* text = tokenize->add_option("--text", o.text, "First text");
+  tokenize->add_option("--pair", o.pair, "Second text of a pair")->needs(text);
+  auto* input = tokenize->add_option("--input", o.input, "JSONL file of {\"text\":…, \"pair\":…} objects");
+  text->excludes(input);
+  tokenize->require_option(1, 3);
+
+  auto* forward = command("forward", "Run the model on encoded inputs and write its outputs as JSON",
+                          [] { return not_built("forward", 3); });
+  forward->add_option("--model", o.model, "Hugging Face model directory")->required();
+  forward->add_option("--inputs", o.inputs, "JSON with input_ids, attention_mask, token_type_ids")->required();
+  forward->add_option("--output", o.output, "Where to write the outputs")->required();
+  forward->add_flag("--strict", o.strict, "Fail when a head is missing instead of initialising it");
+
+  auto* finetune = command("finetune", "Fine-tune on a task, select on dev, evaluate on test",
+                           [] { return not_built("finetune", 5); });
+  finetune->add_option("--task", o.task, "Task name (see `deberta-bench tasks`)")->required();
+  finetune->add_option("--model", o.model, "Hugging Face model directory (default: the built-in tiny model)");
+  finetune->add_option("--config", o.config, "YAML configuration file");
+  finetune->add_option("--recipe", o.recipe, "Named recipe of the task config: koelectra, kcbert, deberta");
+  finetune->add_option("--set", o.set_values, "Override a setting: key=value (dotted keys)");
+  finetune->add_option("--data-dir", o.data_dir, "Data directory (default: $DEBERTA_BENCH_DATA or data/)");
+  finetune->add_option("--output-dir", o.output_dir, "Run directory");
+  finetune->add_option("--seed", o.seed, "Random seed");
+  finetune->add_option("--seeds", o.seeds, "Several seeds, e.g. 1,2,3: report mean and std");
+
+  auto* evaluate = command("evaluate", "Score a checkpoint on a split", [] { return not_built("evaluate", 5); });
+  evaluate->add_option("--task", o.task, "Task name")->required();
+  evaluate->add_option("--model", o.model, "Checkpoint directory")->required();
+  evaluate->add_option("--split", o.split, "dev or test")->check(CLI::IsMember({"dev", "test"}));
+  evaluate->add_option("--data-dir", o.data_dir, "Data directory");
+
+  auto* predict = command("predict", "Label or score new texts", [] { return not_built("predict", 5); });
+  predict->add_option("--model", o.model, "Checkpoint directory")->required();
+  predict->add_option("--task", o.task, "Task name")->required();
+  predict->add_option("--input", o.input, "TSV of texts or pairs")->required();
+  predict->add_option("--output", o.output, "Where to write predictions (default: standard output)");
+
+  auto* suite =
+      command("suite", "Run models x tasks x seeds, then write the table", [] { return not_built("suite", 6); });
+  suite->add_option("--suite", o.suite, "Suite file, e.g. configs/suites/ci.yaml")->required();
+  suite->add_option("--output-dir", o.output_dir, "Where the runs go (default: results/<suite>/)");
+  suite->add_flag("--dry-run", o.dry_run, "Print the plan and step estimates only");
+
+  auto* table = command("table", "Print the model-card table from run results", [] { return not_built("table", 6); });
+  table->add_option("--results", o.results_dirs, "Directories of runs")->required();
+  table->add_option("--reference", o.reference, "Reference rows (results/reference/model-card.yaml)");
+  table->add_option("--format", o.format, "Output format")->check(CLI::IsMember({"markdown", "csv", "json"}));
+
+  auto* check =
+      command("check", "Compare results with a baseline; exit 1 on a regression", [] { return not_built("check", 6); });
+  check->add_option("--results", o.results, "Directory of runs")->required();
+  check->add_option("--baseline", o.baseline, "Baseline JSON file")->required();
+  check->add_option("--tolerance", o.tolerance, "Allowed drop of a metric");
+  check->add_flag("--update", o.update, "Rewrite the baseline from the results and print the diff");
+
+  auto* inspect = command("inspect-data", "Validate a task's data files and print their counts as JSON",
+                          [] { return not_built("inspect-data", 4); });
+  inspect->add_option("--task", o.task, "Task name")->required();
+  inspect->add_option("--data-dir", o.data_dir, "Data directory");
+
+  auto* replay =
+      command("replay", "Replay a recorded training run through the trainer", [] { return not_built("replay", 5); });
+  replay->add_option("--model", o.model, "Hugging Face model directory")->required();
+  replay->add_option("--record", o.record, "Training record, e.g. train_golden.json")->required();
+
+  auto* bench =
+      command("bench", "Measure forward, training-step or epoch throughput", [] { return not_built("bench", 3); });
+  bench->add_option("--mode", o.mode, "forward, train or epoch")->check(CLI::IsMember({"forward", "train", "epoch"}));
+  bench->add_option("--preset", o.preset, "Model shape preset");
+  bench->add_option("--batch", o.batch, "Batch size");
+  bench->add_option("--seq-len", o.seq_len, "Sequence length");
+  bench->add_option("--task", o.task, "Task for --mode epoch");
+  bench->add_flag("--json", o.json, "Print one JSON object");
+
+  auto* train_tok = command("train-tokenizer", "Train a SentencePiece unigram tokenizer",
+                            [] { return not_built("train-tokenizer", 5); });
+  train_tok->add_option("--input", o.input, "Text file, one sentence per line")->required();
+  train_tok->add_option("--output-dir", o.output_dir, "Where spm.model goes")->required();
+  train_tok->add_option("--vocab-size", o.vocab_size, "Vocabulary size");
+
+  auto* plot = command("plot", "Draw a run's learning curves as SVG", [] { return not_built("plot", 6); });
+  plot->add_option("run_dir", o.output_dir, "Run directory")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    deberta::configure_threads(threads);
+    const std::string warning = deberta::blas_warning(deberta::detect_blas());
+    if (!warning.empty()) std::cerr << warning << '\n';
+    return run();
+  } catch (const std::exception& e) {
+    std::cerr << "deberta-bench: error: " << e.what() << '\n';
+    return 1;
+  }
+}
