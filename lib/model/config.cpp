@@ -1,0 +1,236 @@
+#include "model/config.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace deberta {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& source, const std::string& field, const std::string& problem) {
+  throw std::runtime_error(source + ": " + field + ": " + problem);
+}
+
+template <typename T>
+void read(const nlohmann::json& j, const char* key, T& out, const std::string& source) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return;
+  try {
+    out = it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    fail(source, key, "has the wrong type (" + std::string(it->type_name()) + ")");
+  }
+}
+
+template <typename T>
+void read_required(const nlohmann::json& j, const char* key, T& out, const std::string& source) {
+  if (!j.contains(key) || j.at(key).is_null()) fail(source, key, "required field is missing");
+  read(j, key, out, source);
+}
+
+std::vector<std::string> split_lowered(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::stringstream stream(text);
+  std::string part;
+  while (std::getline(stream, part, separator)) {
+    part.erase(0, part.find_first_not_of(" \t"));
+    part.erase(part.find_last_not_of(" \t") + 1);
+    std::transform(part.begin(), part.end(), part.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (!part.empty()) parts.push_back(part);
+  }
+  return parts;
+}
+
+std::vector<std::string> read_labels(const nlohmann::json& j, const std::string& source) {
+  if (j.contains("id2label") && j.at("id2label").is_object() && !j.at("id2label").empty()) {
+    std::map<int64_t, std::string> by_id;
+    for (const auto& [key, value] : j.at("id2label").items()) {
+      int64_t id = -1;
+      try {
+        id = std::stoll(key);
+      } catch (const std::exception&) {
+        fail(source, "id2label", "key '" + key + "' is not an integer");
+      }
+      if (!value.is_string()) fail(source, "id2label", "value for " + key + " is not a string");
+      by_id[id] = value.get<std::string>();
+    }
+    std::vector<std::string> labels;
+    for (const auto& [id, name] : by_id) {
+      if (id != static_cast<int64_t>(labels.size()))
+        fail(source, "id2label", "ids must be 0.." + std::to_string(by_id.size() - 1));
+      labels.push_back(name);
+    }
+    return labels;
+  }
+  int64_t num_labels = 2;
+  read(j, "num_labels", num_labels, source);
+  if (num_labels < 1) fail(source, "num_labels", "must be at least 1");
+  std::vector<std::string> labels;
+  for (int64_t i = 0; i < num_labels; ++i) labels.push_back("LABEL_" + std::to_string(i));
+  return labels;
+}
+
+}  // namespace
+
+bool DebertaConfig::has_c2p() const {
+  return std::find(pos_att_type.begin(), pos_att_type.end(), "c2p") != pos_att_type.end();
+}
+
+bool DebertaConfig::has_p2c() const {
+  return std::find(pos_att_type.begin(), pos_att_type.end(), "p2c") != pos_att_type.end();
+}
+
+bool DebertaConfig::norm_rel_embeddings() const {
+  const auto kinds = split_lowered(norm_rel_ebd, '|');
+  return std::find(kinds.begin(), kinds.end(), "layer_norm") != kinds.end();
+}
+
+DebertaConfig parse_config(const std::string& json_text, const std::string& source) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::runtime_error(source + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!j.is_object()) throw std::runtime_error(source + ": not a JSON object");
+
+  DebertaConfig c;
+  c.source = j;
+  if (j.contains("model_type") && j.at("model_type").is_string()) {
+    const auto type = j.at("model_type").get<std::string>();
+    if (type != "deberta-v2") fail(source, "model_type", "'" + type + "' is not supported (expected deberta-v2)");
+  }
+  read_required(j, "vocab_size", c.vocab_size, source);
+  read_required(j, "hidden_size", c.hidden_size, source);
+  read_required(j, "num_hidden_layers", c.num_hidden_layers, source);
+  read_required(j, "num_attention_heads", c.num_attention_heads, source);
+  read_required(j, "intermediate_size", c.intermediate_size, source);
+  read(j, "embedding_size", c.embedding_size, source);
+  read(j, "hidden_act", c.hidden_act, source);
+  read(j, "hidden_dropout_prob", c.hidden_dropout_prob, source);
+  read(j, "attention_probs_dropout_prob", c.attention_probs_dropout_prob, source);
+  read(j, "max_position_embeddings", c.max_position_embeddings, source);
+  read(j, "type_vocab_size", c.type_vocab_size, source);
+  read(j, "initializer_range", c.initializer_range, source);
+  read(j, "layer_norm_eps", c.layer_norm_eps, source);
+  read(j, "pad_token_id", c.pad_token_id, source);
+  read(j, "position_biased_input", c.position_biased_input, source);
+  read(j, "relative_attention", c.relative_attention, source);
+  read(j, "max_relative_positions", c.max_relative_positions, source);
+  read(j, "position_buckets", c.position_buckets, source);
+  read(j, "norm_rel_ebd", c.norm_rel_ebd, source);
+  read(j, "share_att_key", c.share_att_key, source);
+  read(j, "conv_kernel_size", c.conv_kernel_size, source);
+  read(j, "conv_groups", c.conv_groups, source);
+  read(j, "conv_act", c.conv_act, source);
+  read(j, "pooler_hidden_size", c.pooler_hidden_size, source);
+  read(j, "pooler_dropout", c.pooler_dropout, source);
+  read(j, "pooler_hidden_act", c.pooler_hidden_act, source);
+  if (j.contains("cls_dropout") && !j.at("cls_dropout").is_null()) {
+    double value = 0;
+    read(j, "cls_dropout", value, source);
+    c.cls_dropout = value;
+  }
+  if (j.contains("problem_type") && j.at("problem_type").is_string())
+    c.problem_type = j.at("problem_type").get<std::string>();
+
+  // pos_att_type: a list, or the legacy "p2c|c2p" string.
+  if (j.contains("pos_att_type") && !j.at("pos_att_type").is_null()) {
+    const auto& value = j.at("pos_att_type");
+    if (value.is_string()) {
+      c.pos_att_type = split_lowered(value.get<std::string>(), '|');
+    } else if (value.is_array()) {
+      for (const auto& item : value) {
+        if (!item.is_string()) fail(source, "pos_att_type", "entries must be strings");
+        c.pos_att_type.push_back(split_lowered(item.get<std::string>(), '|').at(0));
+      }
+    } else {
+      fail(source, "pos_att_type", "must be a list or a string");
+    }
+    for (const auto& type : c.pos_att_type)
+      if (type != "c2p" && type != "p2c") fail(source, "pos_att_type", "unknown attention type '" + type + "'");
+  }
+  c.labels = read_labels(j, source);
+
+  if (c.embedding_size <= 0) c.embedding_size = c.hidden_size;
+  if (c.pooler_hidden_size <= 0) c.pooler_hidden_size = c.hidden_size;
+  for (auto [field, value] :
+       {std::pair{"vocab_size", c.vocab_size}, std::pair{"hidden_size", c.hidden_size},
+        std::pair{"num_hidden_layers", c.num_hidden_layers}, std::pair{"num_attention_heads", c.num_attention_heads},
+        std::pair{"intermediate_size", c.intermediate_size},
+        std::pair{"max_position_embeddings", c.max_position_embeddings}})
+    if (value < 1) fail(source, field, "must be positive, got " + std::to_string(value));
+  if (c.hidden_size % c.num_attention_heads != 0)
+    fail(source, "num_attention_heads",
+         "hidden_size " + std::to_string(c.hidden_size) + " is not a multiple of " +
+             std::to_string(c.num_attention_heads));
+  if (c.type_vocab_size < 0) fail(source, "type_vocab_size", "must not be negative");
+  if (c.conv_kernel_size > 0 && (c.conv_groups < 1 || c.hidden_size % c.conv_groups != 0))
+    fail(source, "conv_groups", "must divide hidden_size");
+  if (c.pooler_hidden_size != c.hidden_size)
+    fail(source, "pooler_hidden_size", "must equal hidden_size (the classifier reads the pooler's output)");
+  return c;
+}
+
+DebertaConfig load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open the file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+void set_labels(DebertaConfig& config, std::vector<std::string> labels) {
+  if (labels.empty()) throw std::invalid_argument("a model needs at least one label (one means regression)");
+  config.labels = std::move(labels);
+}
+
+nlohmann::json config_to_json(const DebertaConfig& c) {
+  nlohmann::json j = c.source.is_object() ? c.source : nlohmann::json::object();
+  j["model_type"] = "deberta-v2";
+  j["vocab_size"] = c.vocab_size;
+  j["hidden_size"] = c.hidden_size;
+  j["num_hidden_layers"] = c.num_hidden_layers;
+  j["num_attention_heads"] = c.num_attention_heads;
+  j["intermediate_size"] = c.intermediate_size;
+  if (c.embedding_size != c.hidden_size) j["embedding_size"] = c.embedding_size;
+  j["hidden_act"] = c.hidden_act;
+  j["hidden_dropout_prob"] = c.hidden_dropout_prob;
+  j["attention_probs_dropout_prob"] = c.attention_probs_dropout_prob;
+  j["max_position_embeddings"] = c.max_position_embeddings;
+  j["type_vocab_size"] = c.type_vocab_size;
+  j["initializer_range"] = c.initializer_range;
+  j["layer_norm_eps"] = c.layer_norm_eps;
+  j["pad_token_id"] = c.pad_token_id;
+  j["position_biased_input"] = c.position_biased_input;
+  j["relative_attention"] = c.relative_attention;
+  j["max_relative_positions"] = c.max_relative_positions;
+  j["position_buckets"] = c.position_buckets;
+  j["pos_att_type"] = c.pos_att_type;
+  j["norm_rel_ebd"] = c.norm_rel_ebd;
+  j["share_att_key"] = c.share_att_key;
+  if (c.conv_kernel_size > 0) {
+    j["conv_kernel_size"] = c.conv_kernel_size;
+    j["conv_groups"] = c.conv_groups;
+    j["conv_act"] = c.conv_act;
+  }
+  j["pooler_hidden_size"] = c.pooler_hidden_size;
+  j["pooler_dropout"] = c.pooler_dropout;
+  j["pooler_hidden_act"] = c.pooler_hidden_act;
+  if (c.cls_dropout) j["cls_dropout"] = *c.cls_dropout;
+  if (c.problem_type) j["problem_type"] = *c.problem_type;
+  nlohmann::json id2label = nlohmann::json::object(), label2id = nlohmann::json::object();
+  for (size_t i = 0; i < c.labels.size(); ++i) {
+    id2label[std::to_string(i)] = c.labels[i];
+    label2id[c.labels[i]] = i;
+  }
+  j["num_labels"] = c.labels.size();
+  j["id2label"] = id2label;
+  j["label2id"] = label2id;
+  return j;
+}
+
+}  // namespace deberta
