@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "commands/bench.h"
+#include "commands/model_commands.h"
 #include "runtime/runtime.h"
 #include "tasks/registry.h"
 
@@ -61,22 +63,38 @@ int main(int argc, char** argv) {
     return 0;
   });
 
-  auto* info = command("info", "Summarise a model directory: config, parameters, tokenizer",
-                       [] { return not_built("info", 3); });
+  auto* info = command("info", "Summarise a model directory: config, parameters, tokenizer", [&o] {
+    deberta::print_model_info(o.model, std::cout);
+    return 0;
+  });
   info->add_option("--model", o.model, "Hugging Face model directory")->required();
 
-  auto* tokenize = command("tokenize", "Tokenize text as the model's tokenizer does; one JSON object per line",
-                           [] { return not_built("tokenize", 3); });
+  // Whether --text and --pair were given: an empty text is valid input.
+  CLI::Option* text = nullptr;
+  CLI::Option* pair = nullptr;
+  auto* tokenize =
+      command("tokenize", "Tokenize text as the model's tokenizer does; one JSON object per line", [&o, &text, &pair] {
+        deberta::TokenizeOptions options;
+        options.model_dir = o.model;
+        options.max_length = o.max_length;
+        if (text->count() > 0) options.text = o.text;
+        if (pair->count() > 0) options.pair = o.pair;
+        if (!o.input.empty()) options.input_jsonl = o.input;
+        deberta::run_tokenize(options, std::cout);
+        return 0;
+      });
   tokenize->add_option("--model", o.model, "Hugging Face model directory")->required();
   tokenize->add_option("--max-length", o.max_length, "Truncate to this many tokens (longest_first)");
-  auto* text = tokenize->add_option("--text", o.text, "First text");
-  tokenize->add_option("--pair", o.pair, "Second text of a pair")->needs(text);
+  text = tokenize->add_option("--text", o.text, "First text");
+  pair = tokenize->add_option("--pair", o.pair, "Second text of a pair")->needs(text);
   auto* input = tokenize->add_option("--input", o.input, "JSONL file of {\"text\":…, \"pair\":…} objects");
   text->excludes(input);
   tokenize->require_option(1, 3);
 
-  auto* forward = command("forward", "Run the model on encoded inputs and write its outputs as JSON",
-                          [] { return not_built("forward", 3); });
+  auto* forward = command("forward", "Run the model on encoded inputs and write its outputs as JSON", [&o] {
+    deberta::run_forward({o.model, o.inputs, o.output, o.strict}, std::cerr);
+    return 0;
+  });
   forward->add_option("--model", o.model, "Hugging Face model directory")->required();
   forward->add_option("--inputs", o.inputs, "JSON with input_ids, attention_mask, token_type_ids")->required();
   forward->add_option("--output", o.output, "Where to write the outputs")->required();
@@ -164,7 +182,9 @@ int main(int argc, char** argv) {
     if (!warning.empty()) std::cerr << warning << '\n';
     return run();
   } catch (const std::exception& e) {
-    std::cerr << "deberta-bench: error: " << e.what() << '\n';
+    // libtorch's errors carry a multi-line trace; the first line says what went wrong.
+    const std::string message = e.what();
+    std::cerr << "deberta-bench: error: " << message.substr(0, message.find('\n')) << '\n';
     return 1;
   }
 }

@@ -1,0 +1,151 @@
+#include "commands/model_commands.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "io/checkpoint.h"
+#include "io/json_tensor.h"
+#include "model/pretrained.h"
+#include "tokenizer/tokenizer.h"
+#include "util/atomic_file.h"
+
+namespace deberta {
+
+namespace {
+
+int64_t count_parameters(const TensorMap& tensors, const std::string& prefix) {
+  int64_t total = 0;
+  for (const auto& [name, tensor] : tensors)
+    if (name.rfind(prefix, 0) == 0) total += tensor.numel();
+  return total;
+}
+
+std::string millions(int64_t count) { return fmt::format("{:.2f}M ({})", count / 1e6, count); }
+
+nlohmann::json encoding_json(const Encoding& e) {
+  return {{"input_ids", e.input_ids}, {"token_type_ids", e.token_type_ids}, {"attention_mask", e.attention_mask}};
+}
+
+}  // namespace
+
+void print_model_info(const std::string& model_dir, std::ostream& out) {
+  const Checkpoint checkpoint = read_checkpoint(model_dir);
+  const DebertaConfig& c = checkpoint.config;
+  const bool prefixed = count_parameters(checkpoint.tensors, "deberta.") > 0;
+  const std::string backbone = prefixed ? "deberta." : "";
+  const int64_t embeddings = count_parameters(checkpoint.tensors, backbone + "embeddings.");
+  const int64_t encoder = count_parameters(checkpoint.tensors, backbone + "encoder.");
+  const int64_t head =
+      count_parameters(checkpoint.tensors, "pooler.") + count_parameters(checkpoint.tensors, "classifier.");
+  out << fmt::format("model:               {}\n", model_dir);
+  out << fmt::format("weights:             {}\n", checkpoint.weights_file);
+  out << fmt::format("shape:               hidden {}, {} layers, {} heads, intermediate {}, embedding {}\n",
+                     c.hidden_size, c.num_hidden_layers, c.num_attention_heads, c.intermediate_size, c.embedding_size);
+  out << fmt::format("vocab_size (config): {}\n", c.vocab_size);
+  out << fmt::format("positions:           relative {} (buckets {}, max_relative {}, {}), absolute {}\n",
+                     c.relative_attention ? "yes" : "no", c.position_buckets, c.max_relative(),
+                     fmt::join(c.pos_att_type, "+"), c.position_biased_input ? "yes" : "no");
+  out << fmt::format("token types:         {}\n", c.type_vocab_size);
+  out << fmt::format("parameters:          backbone {} = embeddings {} + encoder {}\n", millions(embeddings + encoder),
+                     millions(embeddings), millions(encoder));
+  if (head > 0)
+    out << fmt::format("head:                {} labels ({}), {} parameters\n", c.num_labels(),
+                       fmt::join(c.labels, ", "), head);
+  else
+    out << "head:                none (a base checkpoint: fine-tuning adds a fresh one)\n";
+  const Tokenizer tokenizer = load_tokenizer(model_dir);
+  out << fmt::format("tokenizer:           {} ({} tokens, lower_case {}, split_by_punct {})\n", tokenizer.kind(),
+                     tokenizer.vocab_size(), tokenizer.do_lower_case() ? "yes" : "no",
+                     tokenizer.split_by_punct() ? "yes" : "no");
+}
+
+void run_tokenize(const TokenizeOptions& options, std::ostream& out) {
+  const Tokenizer tokenizer = load_tokenizer(options.model_dir);
+  if (options.text) {
+    const auto pair = options.pair ? std::optional<std::string_view>(*options.pair) : std::nullopt;
+    out << encoding_json(tokenizer.encode(*options.text, pair, options.max_length)).dump() << '\n';
+    return;
+  }
+  if (!options.input_jsonl) throw std::invalid_argument("tokenize needs --text or --input");
+  const std::string& path = *options.input_jsonl;
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open the file");
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    nlohmann::json example;
+    try {
+      example = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error&) {
+      throw std::runtime_error(fmt::format("{}:{}: not a JSON object", path, number));
+    }
+    if (!example.is_object() || !example.contains("text") || !example.at("text").is_string())
+      throw std::runtime_error(fmt::format("{}:{}: field \"text\" must be a string", path, number));
+    std::optional<std::string> pair;
+    if (example.contains("pair") && !example.at("pair").is_null()) {
+      if (!example.at("pair").is_string())
+        throw std::runtime_error(fmt::format("{}:{}: field \"pair\" must be a string", path, number));
+      pair = example.at("pair").get<std::string>();
+    }
+    const auto pair_view = pair ? std::optional<std::string_view>(*pair) : std::nullopt;
+    try {
+      out << encoding_json(tokenizer.encode(example.at("text").get<std::string>(), pair_view, options.max_length))
+                 .dump()
+          << '\n';
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(fmt::format("{}:{}: {}", path, number, e.what()));
+    }
+  }
+}
+
+void run_forward(const ForwardOptions& options, std::ostream& log) {
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(read_file(options.inputs_path));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::runtime_error(options.inputs_path + ": not valid JSON (" + e.what() + ")");
+  }
+  const bool golden_layout = document.contains("model") && document.at("model").contains("inputs");
+  const nlohmann::json& in = golden_layout ? document.at("model").at("inputs") : document;
+  ModelInputs inputs;
+  for (auto [field, target] :
+       {std::pair{"input_ids", &inputs.input_ids}, std::pair{"attention_mask", &inputs.attention_mask},
+        std::pair{"token_type_ids", &inputs.token_type_ids}}) {
+    if (!in.contains(field)) {
+      if (std::string(field) == "input_ids") throw std::runtime_error(options.inputs_path + ": input_ids is missing");
+      continue;
+    }
+    *target = integer_matrix_from_json(in.at(field), options.inputs_path + ": " + field);
+  }
+
+  PretrainedModel model = load_pretrained(options.model_dir, options.strict);
+  for (const auto& line : model.report.describe()) log << line << '\n';
+  const int64_t vocab = model.config.vocab_size;
+  if (inputs.input_ids.min().item<int64_t>() < 0 || inputs.input_ids.max().item<int64_t>() >= vocab)
+    throw std::runtime_error(
+        fmt::format("{}: input_ids must lie in [0, {}) (vocab_size of config.json)", options.inputs_path, vocab));
+  if (model.config.type_vocab_size > 0 && inputs.token_type_ids.defined() &&
+      (inputs.token_type_ids.min().item<int64_t>() < 0 ||
+       inputs.token_type_ids.max().item<int64_t>() >= model.config.type_vocab_size))
+    throw std::runtime_error(fmt::format("{}: token_type_ids must lie in [0, {}) (type_vocab_size of config.json)",
+                                         options.inputs_path, model.config.type_vocab_size));
+
+  torch::InferenceMode inference;
+  nlohmann::json outputs;
+  if (model.has_head()) {
+    const auto out = model.classifier(inputs);
+    outputs["last_hidden_state"] = tensor_to_json(out.last_hidden_state);
+    outputs["pooled_output"] = tensor_to_json(out.pooled_output);
+    outputs["logits"] = tensor_to_json(out.logits);
+  } else {
+    outputs["last_hidden_state"] = tensor_to_json(model.backbone(inputs));
+  }
+  const nlohmann::json result = golden_layout ? nlohmann::json{{"model", {{"outputs", outputs}}}} : outputs;
+  write_file_atomically(options.output_path, result.dump() + "\n");
+}
+
+}  // namespace deberta

@@ -1,0 +1,36 @@
+// The commands that look at one model directory: info, tokenize and forward.
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace deberta {
+
+// Config summary, parameter counts, weights file, tokenizer kind and vocabulary.
+void print_model_info(const std::string& model_dir, std::ostream& out);
+
+struct TokenizeOptions {
+  std::string model_dir;
+  int max_length = 512;
+  std::optional<std::string> text, pair;
+  std::optional<std::string> input_jsonl;  // {"text": ..., "pair": ...} per line
+};
+
+// One JSON object per example, in input order.
+void run_tokenize(const TokenizeOptions& options, std::ostream& out);
+
+struct ForwardOptions {
+  std::string model_dir;
+  std::string inputs_path;
+  std::string output_path;
+  bool strict = false;
+};
+
+// Reads input_ids, attention_mask and token_type_ids (top level, or under
+// model.inputs as in a fixture's golden.json) and writes last_hidden_state,
+// plus pooled_output and logits when the checkpoint has a head, nested as
+// the input was. Messages about the checkpoint go to `log`.
+void run_forward(const ForwardOptions& options, std::ostream& log);
+
+}  // namespace deberta

@@ -1,0 +1,197 @@
+#include "io/checkpoint.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "io/safetensors.h"
+#include "io/torch_pickle.h"
+
+namespace fs = std::filesystem;
+
+namespace deberta {
+
+namespace {
+
+[[noreturn]] void fail(const fs::path& path, const std::string& problem) {
+  throw std::runtime_error(path.string() + ": " + problem);
+}
+
+void check(const std::error_code& error, const fs::path& path, const std::string& action) {
+  if (error) fail(path, action + " (" + error.message() + ")");
+}
+
+std::string quote(const std::string& text) { return nlohmann::json(text).dump(); }
+
+using WeightsReader = TensorMap (*)(const std::string&);
+
+// An index.json of sharded weights: "weight_map" maps each tensor name to the
+// shard file (beside the index) that holds it.
+TensorMap read_sharded(const fs::path& index_path, WeightsReader read_shard, std::string& weights_file) {
+  std::ifstream in(index_path, std::ios::binary);
+  if (!in) fail(index_path, "cannot open the file");
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json index;
+  try {
+    index = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    fail(index_path, std::string("not valid JSON (") + e.what() + ")");
+  }
+  if (!index.is_object() || !index.contains("weight_map") || !index.at("weight_map").is_object())
+    fail(index_path, "has no \"weight_map\" object");
+  std::map<std::string, std::string> shard_of;
+  for (const auto& [name, shard] : index.at("weight_map").items()) {
+    if (!shard.is_string()) fail(index_path, "weight_map entry " + quote(name) + " is not a file name");
+    shard_of[name] = shard.get<std::string>();
+  }
+  if (shard_of.empty()) fail(index_path, "weight_map is empty");
+
+  std::set<std::string> shards;
+  for (const auto& [name, shard] : shard_of) shards.insert(shard);
+  TensorMap tensors;
+  std::map<std::string, std::string> found_in;
+  weights_file = index_path.filename().string() + " (";
+  for (const auto& shard : shards) {
+    const fs::path shard_path = index_path.parent_path() / shard;
+    for (auto& [name, tensor] : read_shard(shard_path.string())) {
+      if (!tensors.emplace(name, tensor).second)
+        fail(shard_path, "tensor " + quote(name) + " is also in " + found_in.at(name));
+      found_in[name] = shard;
+    }
+    weights_file += (shard == *shards.begin() ? "" : ", ") + shard;
+  }
+  weights_file += ")";
+  for (const auto& [name, shard] : shard_of) {
+    const auto found = found_in.find(name);
+    if (found == found_in.end() || found->second != shard)
+      fail(index_path, "weight_map puts tensor " + quote(name) + " in " + shard + ", which does not hold it");
+  }
+  return tensors;
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) fail(path, "cannot write the file");
+}
+
+}  // namespace
+
+Checkpoint read_checkpoint(const std::string& dir) {
+  std::error_code error;
+  if (!fs::is_directory(dir, error))
+    fail(dir, fs::exists(dir, error) ? "not a directory; a checkpoint is a directory with config.json and weights"
+                                     : "no such checkpoint directory");
+  const fs::path config_path = fs::path(dir) / "config.json";
+  if (!fs::exists(config_path, error))
+    fail(config_path, "missing; a checkpoint directory needs the model's config.json");
+
+  Checkpoint checkpoint;
+  checkpoint.dir = dir;
+  checkpoint.config = load_config(config_path.string());
+
+  struct Layout {
+    const char* file;
+    bool sharded;
+    WeightsReader reader;
+  };
+  // HF's own order of preference.
+  const Layout layouts[] = {{"model.safetensors", false, read_safetensors},
+                            {"model.safetensors.index.json", true, read_safetensors},
+                            {"pytorch_model.bin", false, read_pytorch_bin},
+                            {"pytorch_model.bin.index.json", true, read_pytorch_bin}};
+  for (const auto& layout : layouts) {
+    const fs::path path = fs::path(dir) / layout.file;
+    if (!fs::exists(path, error)) continue;
+    if (layout.sharded) {
+      checkpoint.tensors = read_sharded(path, layout.reader, checkpoint.weights_file);
+    } else {
+      checkpoint.tensors = layout.reader(path.string());
+      checkpoint.weights_file = layout.file;
+    }
+    break;
+  }
+  if (checkpoint.weights_file.empty())
+    fail(dir,
+         "no weights found; provide model.safetensors, model.safetensors.index.json, pytorch_model.bin or "
+         "pytorch_model.bin.index.json");
+
+  for (auto& [name, tensor] : checkpoint.tensors)
+    if (tensor.scalar_type() == torch::kFloat16 || tensor.scalar_type() == torch::kBFloat16)
+      tensor = tensor.to(torch::kFloat32);
+  return checkpoint;
+}
+
+void write_checkpoint(const std::string& dir, const DebertaConfig& config, const TensorMap& tensors,
+                      const std::string& tokenizer_source_dir) {
+  std::error_code error;
+  // Normalised so that "out/model/" or "out/model/." still has a name for its siblings.
+  fs::path target = fs::absolute(dir, error).lexically_normal();
+  check(error, dir, "cannot resolve the path");
+  if (!target.has_filename()) target = target.parent_path();
+
+  const bool replacing = fs::exists(target, error);
+  if (replacing) {
+    if (!fs::is_directory(target, error)) fail(target, "exists and is not a directory");
+    if (!fs::is_empty(target, error) && !fs::exists(target / "config.json", error))
+      fail(target, "exists and is not a checkpoint (no config.json); refusing to replace it");
+  }
+  if (!tokenizer_source_dir.empty() && !fs::is_directory(tokenizer_source_dir, error))
+    fail(tokenizer_source_dir, "no such tokenizer directory");
+
+  const fs::path parent = target.parent_path();
+  fs::create_directories(parent, error);
+  check(error, parent, "cannot create the directory");
+  const std::string suffix = "-" + std::to_string(::getpid());
+  const fs::path temp = parent / (target.filename().string() + ".tmp" + suffix);
+  fs::remove_all(temp, error);  // a leftover of a crashed run
+  fs::create_directory(temp, error);
+  check(error, temp, "cannot create the directory");
+
+  try {
+    write_text(temp / "config.json", config_to_json(config).dump(2) + "\n");
+    write_safetensors((temp / "model.safetensors").string(), tensors);
+    if (!tokenizer_source_dir.empty()) {
+      for (const char* name :
+           {"spm.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"}) {
+        const fs::path source = fs::path(tokenizer_source_dir) / name;
+        if (!fs::exists(source, error)) continue;
+        fs::copy_file(source, temp / name, error);
+        check(error, source, "cannot copy to " + (temp / name).string());
+      }
+    }
+  } catch (...) {
+    fs::remove_all(temp, error);
+    throw;
+  }
+
+  // rename(2) cannot replace a non-empty directory, so an old checkpoint is
+  // moved aside first and put back if the new one cannot take its place.
+  const fs::path old = parent / (target.filename().string() + ".old" + suffix);
+  if (replacing) {
+    fs::remove_all(old, error);
+    fs::rename(target, old, error);
+    if (error) {
+      const std::error_code rename_error = error;
+      fs::remove_all(temp, error);
+      check(rename_error, target, "cannot move the existing checkpoint aside to " + old.string());
+    }
+  }
+  fs::rename(temp, target, error);
+  if (error) {
+    const std::error_code rename_error = error;
+    if (replacing) fs::rename(old, target, error);
+    fs::remove_all(temp, error);
+    check(rename_error, target, "cannot move " + temp.string() + " into place");
+  }
+  if (replacing) fs::remove_all(old, error);
+}
+
+}  // namespace deberta

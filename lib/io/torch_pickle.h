@@ -1,0 +1,17 @@
+// Reading pytorch_model.bin: a state dict saved by torch.save (zip format).
+#pragma once
+
+#include <string>
+
+#include "io/tensor_map.h"
+
+namespace deberta {
+
+// Every tensor of the state dict, in the dtype it was saved in. Tensors that
+// shared storage in Python (tied weights) may still share it here.
+// Throws std::runtime_error "<path>: not a readable PyTorch checkpoint (...)"
+// when libtorch cannot unpickle the file (including the pre-1.6 non-zip
+// format), and "<path>: <problem>" when it is not a dict of tensors.
+TensorMap read_pytorch_bin(const std::string& path);
+
+}  // namespace deberta

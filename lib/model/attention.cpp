@@ -1,0 +1,100 @@
+#include "model/attention.h"
+
+#include <torch/torch.h>
+
+#include <limits>
+
+namespace deberta {
+
+namespace {
+torch::nn::Linear linear(int64_t in, int64_t out) { return torch::nn::Linear(torch::nn::LinearOptions(in, out)); }
+}  // namespace
+
+DisentangledSelfAttentionImpl::DisentangledSelfAttentionImpl(const DebertaConfig& config)
+    : heads_(config.num_attention_heads),
+      head_size_(config.attention_head_size()),
+      scale_factor_(1 + (config.has_c2p() ? 1 : 0) + (config.has_p2c() ? 1 : 0)),
+      relative_attention_(config.relative_attention),
+      share_att_key_(config.share_att_key),
+      c2p_(config.relative_attention && config.has_c2p()),
+      p2c_(config.relative_attention && config.has_p2c()),
+      attention_dropout_(config.attention_probs_dropout_prob),
+      position_dropout_(config.hidden_dropout_prob) {
+  const int64_t hidden = config.hidden_size, all_heads = heads_ * head_size_;
+  query_proj = register_module("query_proj", linear(hidden, all_heads));
+  key_proj = register_module("key_proj", linear(hidden, all_heads));
+  value_proj = register_module("value_proj", linear(hidden, all_heads));
+  if (relative_attention_ && !share_att_key_) {
+    if (c2p_) pos_key_proj = register_module("pos_key_proj", linear(hidden, all_heads));
+    if (p2c_) pos_query_proj = register_module("pos_query_proj", linear(hidden, all_heads));
+  }
+}
+
+torch::Tensor DisentangledSelfAttentionImpl::split_heads(const torch::Tensor& x) const {
+  return x.view({x.size(0), x.size(1), heads_, head_size_}).permute({0, 2, 1, 3});
+}
+
+torch::Tensor DisentangledSelfAttentionImpl::forward(const torch::Tensor& hidden, const AttentionContext& context) {
+  const auto query = split_heads(query_proj(hidden));
+  const auto key = split_heads(key_proj(hidden));
+  const auto value = split_heads(value_proj(hidden));
+
+  // HF scales the key before the product (transformers PR 24116, fp16 safety);
+  // doing the same keeps float32 round-off identical.
+  const auto scale = torch::sqrt(torch::tensor(static_cast<float>(head_size_), torch::kFloat) * scale_factor_);
+  auto scores = torch::matmul(query, key.transpose(-1, -2) / scale.to(query.dtype()));
+  if (relative_attention_) scores = scores + relative_bias(query, key, context, scale);
+
+  // A padding query row is fully masked and gets uniform attention, as in
+  // transformers >= 4.47; only padding positions see the difference.
+  const auto masked = scores.masked_fill(context.mask.logical_not(), std::numeric_limits<float>::lowest());
+  auto probs = torch::softmax(masked, -1);
+  probs = torch::dropout(probs, attention_dropout_, is_training());
+
+  const auto out = torch::matmul(probs, value).permute({0, 2, 1, 3});
+  return out.reshape({out.size(0), out.size(1), heads_ * head_size_});
+}
+
+torch::Tensor DisentangledSelfAttentionImpl::relative_bias(const torch::Tensor& query, const torch::Tensor& key,
+                                                           const AttentionContext& context,
+                                                           const torch::Tensor& scale) {
+  const auto reachable = context.rel_embeddings.narrow(0, context.index->first_row, context.index->rows);
+  const auto positions = torch::dropout(reachable, position_dropout_, is_training()).unsqueeze(0);
+  const int64_t batch = query.size(0), length = query.size(2);
+  const std::vector<int64_t> gather_shape = {batch, heads_, length, length};
+  torch::Tensor bias;
+  if (c2p_) {
+    const auto pos_key = split_heads(share_att_key_ ? key_proj(positions) : pos_key_proj(positions));
+    const auto c2p = torch::matmul(query, pos_key.transpose(-1, -2));  // [B, heads, L, rows]
+    bias = torch::gather(c2p, -1, context.index->c2p.expand(gather_shape)) / scale.to(c2p.dtype());
+  }
+  if (p2c_) {
+    const auto pos_query = split_heads(share_att_key_ ? query_proj(positions) : pos_query_proj(positions));
+    const auto p2c = torch::matmul(key, pos_query.transpose(-1, -2));  // [B, heads, L, rows]
+    const auto term =
+        torch::gather(p2c, -1, context.index->p2c.expand(gather_shape)).transpose(-1, -2) / scale.to(p2c.dtype());
+    bias = bias.defined() ? bias + term : term;
+  }
+  return bias;
+}
+
+SelfOutputImpl::SelfOutputImpl(const DebertaConfig& config) : dropout_(config.hidden_dropout_prob) {
+  dense = register_module("dense", linear(config.hidden_size, config.hidden_size));
+  layer_norm = register_module(
+      "LayerNorm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.hidden_size}).eps(config.layer_norm_eps)));
+}
+
+torch::Tensor SelfOutputImpl::forward(const torch::Tensor& context, const torch::Tensor& residual) {
+  return layer_norm(torch::dropout(dense(context), dropout_, is_training()) + residual);
+}
+
+AttentionImpl::AttentionImpl(const DebertaConfig& config) {
+  self_attention = register_module("self", DisentangledSelfAttention(config));
+  output = register_module("output", SelfOutput(config));
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& hidden, const AttentionContext& context) {
+  return output(self_attention(hidden, context), hidden);
+}
+
+}  // namespace deberta

@@ -1,0 +1,37 @@
+#include "model/deberta.h"
+
+#include <torch/torch.h>
+
+namespace deberta {
+
+DebertaV2ModelImpl::DebertaV2ModelImpl(const DebertaConfig& config) {
+  embeddings = register_module("embeddings", Embeddings(config));
+  encoder = register_module("encoder", Encoder(config));
+}
+
+torch::Tensor DebertaV2ModelImpl::forward(const ModelInputs& inputs) {
+  const auto& ids = inputs.input_ids;
+  if (ids.dim() != 2) throw std::invalid_argument("input_ids must be [batch, length]");
+  const auto mask = inputs.attention_mask.defined() ? inputs.attention_mask : torch::ones_like(ids);
+  const auto types = inputs.token_type_ids.defined() ? inputs.token_type_ids : torch::zeros_like(ids);
+  if (mask.sizes() != ids.sizes() || types.sizes() != ids.sizes())
+    throw std::invalid_argument("attention_mask and token_type_ids must have the shape of input_ids");
+  return encoder(embeddings(ids, types, mask), mask);
+}
+
+DebertaV2ForSequenceClassificationImpl::DebertaV2ForSequenceClassificationImpl(const DebertaConfig& config)
+    : classifier_dropout_(config.classifier_dropout()) {
+  deberta = register_module("deberta", DebertaV2Model(config));
+  pooler = register_module("pooler", ContextPooler(config));
+  classifier = register_module("classifier", torch::nn::Linear(config.pooler_hidden_size, config.num_labels()));
+}
+
+ClassifierOutputs DebertaV2ForSequenceClassificationImpl::forward(const ModelInputs& inputs) {
+  ClassifierOutputs out;
+  out.last_hidden_state = deberta(inputs);
+  out.pooled_output = pooler(out.last_hidden_state);
+  out.logits = classifier(torch::dropout(out.pooled_output, classifier_dropout_, is_training()));
+  return out;
+}
+
+}  // namespace deberta

@@ -1,0 +1,95 @@
+#include "model/encoder.h"
+
+#include <torch/torch.h>
+
+namespace deberta {
+
+namespace {
+torch::nn::LayerNorm layer_norm_for(const DebertaConfig& config) {
+  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.hidden_size}).eps(config.layer_norm_eps));
+}
+}  // namespace
+
+IntermediateImpl::IntermediateImpl(const DebertaConfig& config) : activation_(activation_by_name(config.hidden_act)) {
+  dense = register_module("dense", torch::nn::Linear(config.hidden_size, config.intermediate_size));
+}
+
+torch::Tensor IntermediateImpl::forward(const torch::Tensor& x) { return activation_(dense(x)); }
+
+OutputImpl::OutputImpl(const DebertaConfig& config) : dropout_(config.hidden_dropout_prob) {
+  dense = register_module("dense", torch::nn::Linear(config.intermediate_size, config.hidden_size));
+  layer_norm = register_module("LayerNorm", layer_norm_for(config));
+}
+
+torch::Tensor OutputImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
+  return layer_norm(torch::dropout(dense(x), dropout_, is_training()) + residual);
+}
+
+LayerImpl::LayerImpl(const DebertaConfig& config) {
+  attention = register_module("attention", Attention(config));
+  intermediate = register_module("intermediate", Intermediate(config));
+  output = register_module("output", Output(config));
+}
+
+torch::Tensor LayerImpl::forward(const torch::Tensor& hidden, const AttentionContext& context) {
+  const auto attended = attention(hidden, context);
+  return output(intermediate(attended), attended);
+}
+
+ConvLayerImpl::ConvLayerImpl(const DebertaConfig& config)
+    : activation_(activation_by_name(config.conv_act)), dropout_(config.hidden_dropout_prob) {
+  const int64_t k = config.conv_kernel_size;
+  conv = register_module("conv", torch::nn::Conv1d(torch::nn::Conv1dOptions(config.hidden_size, config.hidden_size, k)
+                                                       .padding((k - 1) / 2)
+                                                       .groups(config.conv_groups)));
+  layer_norm = register_module("LayerNorm", layer_norm_for(config));
+}
+
+torch::Tensor ConvLayerImpl::forward(const torch::Tensor& embeddings, const torch::Tensor& layer_output,
+                                     const torch::Tensor& input_mask) {
+  auto out = conv(embeddings.permute({0, 2, 1}).contiguous()).permute({0, 2, 1}).contiguous();
+  out = out.masked_fill(input_mask.eq(0).unsqueeze(-1), 0.0);
+  out = activation_(torch::dropout(out, dropout_, is_training()));
+  const auto normed = layer_norm(layer_output + out);
+  return normed * input_mask.unsqueeze(2).to(normed.dtype());
+}
+
+EncoderImpl::EncoderImpl(const DebertaConfig& config)
+    : position_buckets_(config.position_buckets),
+      max_relative_(config.max_relative()),
+      span_(config.attention_span()),
+      relative_attention_(config.relative_attention) {
+  layer = register_module("layer", torch::nn::ModuleList());
+  for (int64_t i = 0; i < config.num_hidden_layers; ++i) layer->push_back(Layer(config));
+  if (relative_attention_)
+    rel_embeddings = register_module("rel_embeddings", torch::nn::Embedding(2 * span_, config.hidden_size));
+  if (config.norm_rel_embeddings()) layer_norm = register_module("LayerNorm", layer_norm_for(config));
+  if (config.conv_kernel_size > 0) conv = register_module("conv", ConvLayer(config));
+}
+
+const RelativeIndex& EncoderImpl::index_for_length(int64_t length) {
+  std::lock_guard<std::mutex> lock(index_mutex_);
+  auto it = index_cache_.find(length);
+  if (it == index_cache_.end())
+    it = index_cache_.emplace(length, relative_index(length, position_buckets_, max_relative_, span_)).first;
+  return it->second;
+}
+
+torch::Tensor EncoderImpl::forward(const torch::Tensor& embeddings, const torch::Tensor& attention_mask) {
+  AttentionContext context;
+  const auto keep = attention_mask.ne(0);
+  context.mask = (keep.unsqueeze(1) & keep.unsqueeze(2)).unsqueeze(1);  // [B, 1, L, L]
+  if (relative_attention_) {
+    context.rel_embeddings = rel_embeddings->weight;
+    if (layer_norm) context.rel_embeddings = layer_norm(context.rel_embeddings);
+    context.index = &index_for_length(embeddings.size(1));
+  }
+  auto hidden = embeddings;
+  for (size_t i = 0; i < layer->size(); ++i) {
+    hidden = layer[i]->as<Layer>()->forward(hidden, context);
+    if (i == 0 && conv) hidden = conv(embeddings, hidden, attention_mask);
+  }
+  return hidden;
+}
+
+}  // namespace deberta
