@@ -152,8 +152,17 @@ int main(int argc, char** argv) {
   replay->add_option("--model", o.model, "Hugging Face model directory")->required();
   replay->add_option("--record", o.record, "Training record, e.g. train_golden.json")->required();
 
-  auto* bench =
-      command("bench", "Measure forward, training-step or epoch throughput", [] { return not_built("bench", 3); });
+  auto* bench = command("bench", "Measure forward, training-step or epoch throughput", [&o, &threads] {
+    deberta::BenchOptions options;
+    options.mode = o.mode;
+    options.preset = o.preset;
+    options.batch = o.batch;
+    options.seq_len = o.seq_len;
+    options.threads = threads;
+    options.json = o.json;
+    deberta::run_bench(options, std::cout);
+    return 0;
+  });
   bench->add_option("--mode", o.mode, "forward, train or epoch")->check(CLI::IsMember({"forward", "train", "epoch"}));
   bench->add_option("--preset", o.preset, "Model shape preset");
   bench->add_option("--batch", o.batch, "Batch size");

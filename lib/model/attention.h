@@ -14,7 +14,7 @@ namespace deberta {
 
 // What every layer shares for one forward pass.
 struct AttentionContext {
-  torch::Tensor mask;            // [B, 1, L, L] bool: both query and key are real tokens
+  torch::Tensor mask;            // [B, L, L] bool: both query and key are real; undefined without padding
   torch::Tensor rel_embeddings;  // [2*span, hidden], or undefined without relative attention
   const RelativeIndex* index = nullptr;
 };
@@ -26,7 +26,7 @@ class DisentangledSelfAttentionImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& hidden, const AttentionContext& context);
 
  private:
-  // [B, L, heads*d] -> [B, heads, L, d]
+  // [B, L, heads*d] -> [heads, B, L, d]
   torch::Tensor split_heads(const torch::Tensor& x) const;
   torch::Tensor relative_bias(const torch::Tensor& query, const torch::Tensor& key, const AttentionContext& context,
                               const torch::Tensor& scale);

@@ -78,7 +78,8 @@ const RelativeIndex& EncoderImpl::index_for_length(int64_t length) {
 torch::Tensor EncoderImpl::forward(const torch::Tensor& embeddings, const torch::Tensor& attention_mask) {
   AttentionContext context;
   const auto keep = attention_mask.ne(0);
-  context.mask = (keep.unsqueeze(1) & keep.unsqueeze(2)).unsqueeze(1);  // [B, 1, L, L]
+  // Without padding the mask changes nothing; skipping it saves a pass over the scores.
+  if (!keep.all().item<bool>()) context.mask = keep.unsqueeze(1) & keep.unsqueeze(2);  // [B, L, L]
   if (relative_attention_) {
     context.rel_embeddings = rel_embeddings->weight;
     if (layer_norm) context.rel_embeddings = layer_norm(context.rel_embeddings);
