@@ -12,6 +12,7 @@
 #include "commands/model_commands.h"
 #include "runtime/runtime.h"
 #include "tasks/registry.h"
+#include "tokenizer/train_tokenizer.h"
 
 namespace {
 
@@ -170,8 +171,11 @@ int main(int argc, char** argv) {
   bench->add_option("--task", o.task, "Task for --mode epoch");
   bench->add_flag("--json", o.json, "Print one JSON object");
 
-  auto* train_tok = command("train-tokenizer", "Train a SentencePiece unigram tokenizer",
-                            [] { return not_built("train-tokenizer", 5); });
+  auto* train_tok = command("train-tokenizer", "Train a SentencePiece unigram tokenizer", [&o] {
+    deberta::train_tokenizer({o.input, o.output_dir, o.vocab_size});
+    std::cerr << "wrote " << o.output_dir << "/spm.model\n";
+    return 0;
+  });
   train_tok->add_option("--input", o.input, "Text file, one sentence per line")->required();
   train_tok->add_option("--output-dir", o.output_dir, "Where spm.model goes")->required();
   train_tok->add_option("--vocab-size", o.vocab_size, "Vocabulary size");
