@@ -10,6 +10,7 @@
 
 #include "commands/bench.h"
 #include "commands/model_commands.h"
+#include "data/inspect.h"
 #include "runtime/runtime.h"
 #include "tasks/registry.h"
 #include "tokenizer/train_tokenizer.h"
@@ -143,10 +144,13 @@ int main(int argc, char** argv) {
   check->add_option("--tolerance", o.tolerance, "Allowed drop of a metric");
   check->add_flag("--update", o.update, "Rewrite the baseline from the results and print the diff");
 
-  auto* inspect = command("inspect-data", "Validate a task's data files and print their counts as JSON",
-                          [] { return not_built("inspect-data", 4); });
-  inspect->add_option("--task", o.task, "Task name")->required();
-  inspect->add_option("--data-dir", o.data_dir, "Data directory");
+  std::vector<std::string> inspect_options;
+  auto* inspect = command("inspect-data", "Validate a task's data files and print their counts as JSON", [&] {
+    return deberta::run_inspect_data(o.task, o.data_dir, inspect_options, std::cout, std::cerr);
+  });
+  inspect->add_option("--task", o.task, "Task name, or a task YAML file (path ending in .yaml)")->required();
+  inspect->add_option("--data-dir", o.data_dir, "Data directory (default: $DEBERTA_BENCH_DATA or data/)");
+  inspect->add_option("--option", inspect_options, "Task data option KEY=VALUE, e.g. drop_ns=true (repeatable)");
 
   auto* replay =
       command("replay", "Replay a recorded training run through the trainer", [] { return not_built("replay", 5); });
