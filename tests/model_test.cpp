@@ -99,8 +99,9 @@ TEST_CASE("the relative positions match the golden bucketed matrix") {
 
 TEST_CASE("the regression head gives the golden logits and MSE loss") {
   const std::string name = GENERATE(from_range(std::begin(test::kFixtures), std::end(test::kFixtures)));
-  INFO(name);
-  auto f = load_fixture(name);
+  const std::string weights = GENERATE(as<std::string>(), "model.safetensors", "pytorch_model.bin");
+  INFO(name << " loaded from " << weights);
+  auto f = load_fixture(name, weights);
   const auto& golden = f.golden.at("model").at("regression");
   for (auto& [key, value] : read_safetensors(test::fixture_dir(name) + "/regression_head.safetensors"))
     f.tensors[key] = value;
@@ -116,8 +117,9 @@ TEST_CASE("the regression head gives the golden logits and MSE loss") {
 
 TEST_CASE("one training step reproduces the golden loss, gradient norms and post-step logits") {
   const std::string name = GENERATE(from_range(std::begin(test::kFixtures), std::end(test::kFixtures)));
-  INFO(name);
-  auto f = load_fixture(name);
+  const std::string weights = GENERATE(as<std::string>(), "model.safetensors", "pytorch_model.bin");
+  INFO(name << " loaded from " << weights);
+  auto f = load_fixture(name, weights);
   const auto& golden = f.golden.at("model").at("training");
   auto model = classifier_for(f.config, f.tensors);  // eval(): dropout off, as the record
   const auto labels = torch::tensor(golden.at("labels").get<std::vector<int64_t>>());

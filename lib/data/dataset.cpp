@@ -12,6 +12,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "data/random.h"
 #include "data/sha256.h"
 #include "data/tsv.h"
 
@@ -109,17 +110,6 @@ const SplitSpec& require_split(const TaskSpec& task, const std::string& split) {
 bool has_held_out_dev(const TaskSpec& task) {
   const SplitSpec* dev = task.find_split("dev");
   return dev != nullptr && dev->held_out_of_train;
-}
-
-// A uniform integer in [0, bound), by rejection, so that the result does not
-// depend on the standard library's distributions (they differ between
-// implementations; the mt19937_64 sequence does not).
-uint64_t uniform_below(std::mt19937_64& rng, uint64_t bound) {
-  const uint64_t threshold = (0 - bound) % bound;  // 2^64 mod bound
-  while (true) {
-    const uint64_t x = rng();
-    if (x >= threshold) return x % bound;
-  }
 }
 
 TrainDevSplit split_train(const TaskSpec& task, const std::string& data_dir, const TaskOptions& options) {
