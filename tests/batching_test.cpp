@@ -11,14 +11,14 @@ std::vector<size_t> sample_lengths(size_t n) {
   return lengths;
 }
 
-std::vector<size_t> sorted_indices(const std::vector<deberta::Batch>& batches) {
+std::vector<size_t> sorted_indices(const std::vector<deberta::BatchIndices>& batches) {
   std::vector<size_t> all;
   for (const auto& b : batches) all.insert(all.end(), b.begin(), b.end());
   std::sort(all.begin(), all.end());
   return all;
 }
 
-size_t padded_tokens(const std::vector<deberta::Batch>& batches, const std::vector<size_t>& lengths) {
+size_t padded_tokens(const std::vector<deberta::BatchIndices>& batches, const std::vector<size_t>& lengths) {
   size_t total = 0;
   for (const auto& b : batches) {
     size_t longest = 0;
@@ -70,7 +70,7 @@ TEST_CASE("the batch with the longest example comes first when grouping by lengt
 
 TEST_CASE("without shuffling the batches follow file order") {
   const auto batches = deberta::epoch_batches(sample_lengths(10), 4, false, false, 0);
-  CHECK(batches == std::vector<deberta::Batch>{{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9}});
+  CHECK(batches == std::vector<deberta::BatchIndices>{{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9}});
 }
 
 TEST_CASE("evaluation batches cover every example once with similar lengths together") {

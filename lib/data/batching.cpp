@@ -11,8 +11,8 @@ namespace deberta {
 
 namespace {
 
-std::vector<Batch> cut(const std::vector<size_t>& order, size_t batch_size) {
-  std::vector<Batch> batches;
+std::vector<BatchIndices> cut(const std::vector<size_t>& order, size_t batch_size) {
+  std::vector<BatchIndices> batches;
   for (size_t start = 0; start < order.size(); start += batch_size)
     batches.emplace_back(order.begin() + start, order.begin() + std::min(order.size(), start + batch_size));
   return batches;
@@ -25,7 +25,7 @@ void sort_longest_first(std::vector<size_t>::iterator first, std::vector<size_t>
 
 }  // namespace
 
-std::vector<Batch> epoch_batches(const std::vector<size_t>& lengths, size_t batch_size, bool shuffle,
+std::vector<BatchIndices> epoch_batches(const std::vector<size_t>& lengths, size_t batch_size, bool shuffle,
                                  bool group_by_length, uint64_t seed) {
   if (batch_size == 0) throw std::invalid_argument("batch size must be at least 1");
   std::vector<size_t> order(lengths.size());
@@ -43,14 +43,14 @@ std::vector<Batch> epoch_batches(const std::vector<size_t>& lengths, size_t batc
     sort_longest_first(first, order.begin() + std::min(order.size(), start + megabatch), lengths);
   }
   auto batches = cut(order, batch_size);
-  const auto longest = std::max_element(batches.begin(), batches.end(), [&](const Batch& a, const Batch& b) {
+  const auto longest = std::max_element(batches.begin(), batches.end(), [&](const BatchIndices& a, const BatchIndices& b) {
     return lengths[a.front()] < lengths[b.front()];
   });
   if (longest != batches.end()) std::iter_swap(batches.begin(), longest);
   return batches;
 }
 
-std::vector<Batch> evaluation_batches(const std::vector<size_t>& lengths, size_t batch_size) {
+std::vector<BatchIndices> evaluation_batches(const std::vector<size_t>& lengths, size_t batch_size) {
   if (batch_size == 0) throw std::invalid_argument("batch size must be at least 1");
   std::vector<size_t> order(lengths.size());
   std::iota(order.begin(), order.end(), size_t{0});

@@ -7,7 +7,7 @@
 
 namespace deberta {
 
-using Batch = std::vector<size_t>;  // indices into the examples
+using BatchIndices = std::vector<size_t>;  // indices into the examples
 
 // Batches for one epoch over examples of the given token lengths.
 // - shuffle: a seeded permutation (portable: the same batches everywhere);
@@ -19,12 +19,12 @@ using Batch = std::vector<size_t>;  // indices into the examples
 //   shrinks to almost nothing while the order stays random between
 //   megabatches.
 // The last batch may be smaller; every example appears exactly once.
-std::vector<Batch> epoch_batches(const std::vector<size_t>& lengths, size_t batch_size, bool shuffle,
+std::vector<BatchIndices> epoch_batches(const std::vector<size_t>& lengths, size_t batch_size, bool shuffle,
                                  bool group_by_length, uint64_t seed);
 
 // Batches in file order with examples of similar length together, for
 // evaluation, where order does not matter but padding costs time. Results are
 // put back in file order by the caller through the indices.
-std::vector<Batch> evaluation_batches(const std::vector<size_t>& lengths, size_t batch_size);
+std::vector<BatchIndices> evaluation_batches(const std::vector<size_t>& lengths, size_t batch_size);
 
 }  // namespace deberta

@@ -1,0 +1,260 @@
+#include "train/train_config.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+
+namespace deberta {
+
+const std::vector<SettingSpec>& training_settings() {
+  static const std::vector<SettingSpec> settings = {
+      {"training.epochs", "3", "passes over the training data"},
+      {"training.max_steps", "-1", "optimizer steps; > 0 overrides training.epochs"},
+      {"training.max_train_examples", "-1", "> 0 trains on the first N examples only (quick runs)"},
+      {"training.batch_size", "32", "examples per optimizer step (before accumulation)"},
+      {"training.eval_batch_size", "64", "examples per evaluation batch"},
+      {"training.gradient_accumulation_steps", "1", "micro-batches per optimizer step"},
+      {"training.max_seq_len", "0", "tokens per example; 0 uses the task's default"},
+      {"training.group_by_length", "true", "batch examples of similar length (less padding)"},
+      {"training.seed", "42", "seeds the new head, dropout and the data order"},
+      {"training.logging_steps", "50", "steps between log lines"},
+      {"optimizer.lr", "5e-05", "peak learning rate (AdamW)"},
+      {"optimizer.weight_decay", "0", "decoupled weight decay; biases and LayerNorm weights get none"},
+      {"optimizer.beta1", "0.9", "AdamW beta1"},
+      {"optimizer.beta2", "0.999", "AdamW beta2"},
+      {"optimizer.eps", "1e-08", "AdamW epsilon"},
+      {"optimizer.max_grad_norm", "1", "clip the global gradient norm; 0 disables"},
+      {"schedule.type", "linear", "linear, constant or cosine, each after warmup"},
+      {"schedule.warmup_steps", "0", "warmup steps; wins over warmup_ratio when > 0"},
+      {"schedule.warmup_ratio", "0", "warmup as a fraction of all steps"},
+      {"evaluation.every_steps", "0", "evaluate on dev every N steps as well as after each epoch; 0: epochs only"},
+      {"evaluation.selection", "dev", "dev, or best-test: the legacy rule of the published KoELECTRA/KcBERT numbers"},
+      {"evaluation.metric", "", "the metric that selects the checkpoint; empty: the task's headline"},
+      {"evaluation.early_stopping_patience", "0", "stop after N evaluations without improvement; 0: never"},
+      {"model.hidden_dropout_prob", "", "override config.json; empty keeps it"},
+      {"model.attention_probs_dropout_prob", "", "override config.json; empty keeps it"},
+      {"model.cls_dropout", "", "override the classifier dropout; empty keeps config.json's"},
+  };
+  return settings;
+}
+
+namespace {
+
+void flatten(const YAML::Node& node, const std::string& prefix, const std::string& source, ConfigValues& out) {
+  if (node.IsNull()) return;
+  if (!node.IsMap())
+    throw std::runtime_error(
+        fmt::format("{}: {}: expected a mapping of settings", source, prefix.empty() ? "top level" : prefix));
+  for (const auto& item : node) {
+    const std::string key = (prefix.empty() ? "" : prefix + ".") + item.first.as<std::string>();
+    if (item.second.IsMap()) {
+      flatten(item.second, key, source, out);
+    } else if (item.second.IsScalar()) {
+      out[key] = item.second.as<std::string>();
+    } else if (item.second.IsNull()) {
+      out[key] = "";
+    } else {
+      throw std::runtime_error(
+          fmt::format("{}:{}: {}: expected a single value", source, item.second.Mark().line + 1, key));
+    }
+  }
+}
+
+bool known_key(const std::string& key, const std::vector<std::string>& data_options) {
+  const auto& settings = training_settings();
+  if (std::any_of(settings.begin(), settings.end(), [&](const SettingSpec& s) { return s.key == key; })) return true;
+  return key.rfind("data.", 0) == 0 &&
+         std::find(data_options.begin(), data_options.end(), key.substr(5)) != data_options.end();
+}
+
+std::string valid_keys(const std::vector<std::string>& data_options) {
+  std::vector<std::string> keys;
+  for (const auto& s : training_settings()) keys.push_back(s.key);
+  for (const auto& option : data_options) keys.push_back("data." + option);
+  return fmt::format("{}", fmt::join(keys, ", "));
+}
+
+int64_t parse_integer(const ConfigValues& values, const std::string& key, int64_t min) {
+  const std::string& text = values.at(key);
+  size_t used = 0;
+  int64_t value = 0;
+  try {
+    value = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size())
+    throw std::invalid_argument(fmt::format("{}: '{}' is not an integer", key, text));
+  if (value < min) throw std::invalid_argument(fmt::format("{}: must be at least {}, got {}", key, min, value));
+  return value;
+}
+
+double parse_number(const ConfigValues& values, const std::string& key, double min) {
+  const std::string& text = values.at(key);
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size()) throw std::invalid_argument(fmt::format("{}: '{}' is not a number", key, text));
+  if (value < min) throw std::invalid_argument(fmt::format("{}: must be at least {}, got {}", key, min, value));
+  return value;
+}
+
+bool parse_bool(const ConfigValues& values, const std::string& key) {
+  const std::string& text = values.at(key);
+  if (text == "true") return true;
+  if (text == "false") return false;
+  throw std::invalid_argument(fmt::format("{}: '{}' is not true or false", key, text));
+}
+
+std::optional<double> parse_optional_probability(const ConfigValues& values, const std::string& key) {
+  if (values.at(key).empty()) return std::nullopt;
+  const double p = parse_number(values, key, 0.0);
+  if (p >= 1.0) throw std::invalid_argument(fmt::format("{}: a dropout probability must be below 1, got {}", key, p));
+  return p;
+}
+
+std::string one_of(const ConfigValues& values, const std::string& key, const std::vector<std::string>& allowed) {
+  const std::string& text = values.at(key);
+  if (std::find(allowed.begin(), allowed.end(), text) == allowed.end())
+    throw std::invalid_argument(fmt::format("{}: '{}' is not one of {}", key, text, fmt::join(allowed, ", ")));
+  return text;
+}
+
+}  // namespace
+
+ConfigValues read_config_layer(const std::string& yaml_path, const std::string& root) {
+  YAML::Node node;
+  try {
+    node = YAML::LoadFile(yaml_path);
+  } catch (const YAML::BadFile&) {
+    throw std::runtime_error(yaml_path + ": cannot open the file");
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error(fmt::format("{}:{}: not valid YAML ({})", yaml_path, e.mark.line + 1, e.msg));
+  }
+  std::stringstream path(root);
+  std::string part;
+  while (!root.empty() && std::getline(path, part, '.')) {
+    if (!node.IsMap() || !node[part]) throw std::runtime_error(fmt::format("{}: has no '{}' section", yaml_path, root));
+    node = node[part];
+  }
+  ConfigValues out;
+  try {
+    flatten(node, "", yaml_path, out);
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error(fmt::format("{}:{}: {}", yaml_path, e.mark.line + 1, e.msg));
+  }
+  return out;
+}
+
+void apply_layer(ConfigValues& values, const ConfigValues& layer, const std::vector<std::string>& data_options,
+                 const std::string& source) {
+  for (const auto& [key, value] : layer) {
+    if (!known_key(key, data_options))
+      throw std::invalid_argument(
+          fmt::format("{}: unknown setting '{}'; valid keys: {}", source, key, valid_keys(data_options)));
+    values[key] = value;
+  }
+}
+
+ConfigValues parse_set_assignments(const std::vector<std::string>& assignments) {
+  ConfigValues out;
+  for (const auto& assignment : assignments) {
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw std::invalid_argument("--set " + assignment + ": expected key=value, e.g. optimizer.lr=3e-5");
+    out[assignment.substr(0, eq)] = assignment.substr(eq + 1);
+  }
+  return out;
+}
+
+std::string config_to_yaml(const ConfigValues& values) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  std::string open_section;
+  for (const auto& [key, value] : values) {
+    const auto dot = key.find('.');
+    const std::string section = key.substr(0, dot), name = key.substr(dot + 1);
+    if (section != open_section) {
+      if (!open_section.empty()) out << YAML::EndMap;
+      out << YAML::Key << section << YAML::Value << YAML::BeginMap;
+      open_section = section;
+    }
+    out << YAML::Key << name << YAML::Value << value;
+  }
+  if (!open_section.empty()) out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string config_dir() {
+  const char* env = std::getenv("DEBERTA_BENCH_CONFIGS");
+  return env != nullptr && *env != '\0' ? env : DEBERTA_BENCH_CONFIG_DIR;
+}
+
+ConfigValues resolve_config(const ConfigSources& sources, const std::map<std::string, std::string>& data_defaults) {
+  std::vector<std::string> data_options;
+  ConfigValues values;
+  for (const auto& s : training_settings()) values[s.key] = s.default_value;
+  for (const auto& [name, value] : data_defaults) {
+    data_options.push_back(name);
+    values["data." + name] = value;
+  }
+  if (!sources.task_file.empty()) {
+    apply_layer(values, read_config_layer(sources.task_file, "defaults"), data_options, sources.task_file);
+    if (!sources.recipe.empty())
+      apply_layer(values, read_config_layer(sources.task_file, "recipes." + sources.recipe), data_options,
+                  sources.task_file + " (recipe " + sources.recipe + ")");
+  } else if (!sources.recipe.empty()) {
+    throw std::invalid_argument("--recipe " + sources.recipe + ": this task has no recipes");
+  }
+  if (!sources.config_file.empty())
+    apply_layer(values, read_config_layer(sources.config_file), data_options, sources.config_file);
+  apply_layer(values, parse_set_assignments(sources.set_assignments), data_options, "--set");
+  return values;
+}
+
+TrainSettings typed_settings(const ConfigValues& values) {
+  TrainSettings s;
+  s.epochs = parse_integer(values, "training.epochs", 1);
+  s.max_steps = parse_integer(values, "training.max_steps", -1);
+  s.max_train_examples = parse_integer(values, "training.max_train_examples", -1);
+  s.batch_size = parse_integer(values, "training.batch_size", 1);
+  s.eval_batch_size = parse_integer(values, "training.eval_batch_size", 1);
+  s.gradient_accumulation_steps = parse_integer(values, "training.gradient_accumulation_steps", 1);
+  s.max_seq_len = parse_integer(values, "training.max_seq_len", 0);
+  s.group_by_length = parse_bool(values, "training.group_by_length");
+  s.seed = static_cast<uint64_t>(parse_integer(values, "training.seed", 0));
+  s.logging_steps = parse_integer(values, "training.logging_steps", 1);
+  s.lr = parse_number(values, "optimizer.lr", 0.0);
+  s.weight_decay = parse_number(values, "optimizer.weight_decay", 0.0);
+  s.beta1 = parse_number(values, "optimizer.beta1", 0.0);
+  s.beta2 = parse_number(values, "optimizer.beta2", 0.0);
+  s.eps = parse_number(values, "optimizer.eps", 0.0);
+  s.max_grad_norm = parse_number(values, "optimizer.max_grad_norm", 0.0);
+  s.schedule = one_of(values, "schedule.type", {"linear", "constant", "cosine"});
+  s.warmup_steps = parse_integer(values, "schedule.warmup_steps", 0);
+  s.warmup_ratio = parse_number(values, "schedule.warmup_ratio", 0.0);
+  s.eval_every_steps = parse_integer(values, "evaluation.every_steps", 0);
+  s.selection = one_of(values, "evaluation.selection", {"dev", "best-test"});
+  s.selection_metric = values.at("evaluation.metric");
+  s.early_stopping_patience = parse_integer(values, "evaluation.early_stopping_patience", 0);
+  s.hidden_dropout_prob = parse_optional_probability(values, "model.hidden_dropout_prob");
+  s.attention_probs_dropout_prob = parse_optional_probability(values, "model.attention_probs_dropout_prob");
+  s.cls_dropout = parse_optional_probability(values, "model.cls_dropout");
+  if (s.beta1 >= 1.0 || s.beta2 >= 1.0) throw std::invalid_argument("optimizer.beta1 and beta2 must be below 1");
+  if (s.warmup_ratio > 1.0) throw std::invalid_argument("schedule.warmup_ratio: must be at most 1");
+  for (const auto& [key, value] : values)
+    if (key.rfind("data.", 0) == 0) s.data_options[key.substr(5)] = value;
+  return s;
+}
+
+}  // namespace deberta

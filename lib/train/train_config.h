@@ -1,0 +1,92 @@
+// The fine-tuning configuration: every setting has a dotted key, a default
+// and a one-line help. Layers override each other in this order: built-in
+// defaults, configs/tasks/<task>.yaml `defaults:`, its named recipe, --config
+// FILE, then --set key=value. The resolved configuration is enough to re-run.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace deberta {
+
+// Resolved values by dotted key, as YAML scalars ("3", "5e-05", "true"). Task
+// data options appear as data.<option>.
+using ConfigValues = std::map<std::string, std::string>;
+
+struct SettingSpec {
+  std::string key;
+  std::string default_value;
+  std::string help;
+};
+
+// Every built-in setting, in the order config.yaml lists them.
+const std::vector<SettingSpec>& training_settings();
+
+// Flattens a YAML file's mapping into dotted keys. `root` selects a sub-map
+// ("" for the whole file, "recipes.kcbert" for a recipe). Throws
+// std::runtime_error naming the file and key on anything that is not a map
+// of scalars.
+ConfigValues read_config_layer(const std::string& yaml_path, const std::string& root = "");
+
+// Applies `layer` over `values`. A key that is neither a setting nor
+// data.<option of the task> is an error listing the valid keys; `source`
+// names the layer in the message.
+void apply_layer(ConfigValues& values, const ConfigValues& layer, const std::vector<std::string>& data_options,
+                 const std::string& source);
+
+// key=value strings (--set) as a layer. Throws std::invalid_argument.
+ConfigValues parse_set_assignments(const std::vector<std::string>& assignments);
+
+// The resolved values as nested YAML, the run directory's config.yaml.
+std::string config_to_yaml(const ConfigValues& values);
+
+// Where configs/ lives: $DEBERTA_BENCH_CONFIGS, else the source tree's configs/
+// (compiled in), so the tool finds its task files from any working directory.
+std::string config_dir();
+
+struct ConfigSources {
+  std::string task_file;  // configs/tasks/<task>.yaml; empty when the task has none (a YAML tsv task)
+  std::string recipe;     // a key under the task file's `recipes:`
+  std::string config_file;
+  std::vector<std::string> set_assignments;
+};
+
+// Resolves every layer in order; `data_options` are the task's option names.
+// The result holds every setting and every data option.
+ConfigValues resolve_config(const ConfigSources& sources, const std::map<std::string, std::string>& data_defaults);
+
+// Typed settings of a resolved configuration.
+struct TrainSettings {
+  int64_t epochs = 3;
+  int64_t max_steps = -1;           // > 0 overrides epochs
+  int64_t max_train_examples = -1;  // > 0 keeps the first N training examples
+  int64_t batch_size = 32;
+  int64_t eval_batch_size = 64;
+  int64_t gradient_accumulation_steps = 1;
+  int64_t max_seq_len = 0;  // 0: the task's default
+  bool group_by_length = true;
+  uint64_t seed = 42;
+  int64_t logging_steps = 50;
+  double lr = 5e-5;
+  double weight_decay = 0.0;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  double max_grad_norm = 1.0;
+  std::string schedule = "linear";
+  int64_t warmup_steps = 0;
+  double warmup_ratio = 0.0;
+  int64_t eval_every_steps = 0;   // 0: at the end of each epoch only
+  std::string selection = "dev";  // dev, or best-test (the legacy rule)
+  std::string selection_metric;   // empty: the task's headline
+  int64_t early_stopping_patience = 0;
+  std::optional<double> hidden_dropout_prob, attention_probs_dropout_prob, cls_dropout;
+  std::map<std::string, std::string> data_options;
+};
+
+// Throws std::invalid_argument naming the key when a value does not parse or
+// is out of range.
+TrainSettings typed_settings(const ConfigValues& values);
+
+}  // namespace deberta
