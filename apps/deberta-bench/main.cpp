@@ -12,6 +12,7 @@
 #include "commands/model_commands.h"
 #include "runtime/runtime.h"
 #include "tasks/registry.h"
+#include "train/replay.h"
 
 namespace {
 
@@ -147,8 +148,10 @@ int main(int argc, char** argv) {
   inspect->add_option("--task", o.task, "Task name")->required();
   inspect->add_option("--data-dir", o.data_dir, "Data directory");
 
-  auto* replay =
-      command("replay", "Replay a recorded training run through the trainer", [] { return not_built("replay", 5); });
+  auto* replay = command("replay", "Replay a recorded training run through the trainer", [&o] {
+    deberta::replay_training_record(o.model, o.record, std::cout);
+    return 0;
+  });
   replay->add_option("--model", o.model, "Hugging Face model directory")->required();
   replay->add_option("--record", o.record, "Training record, e.g. train_golden.json")->required();
 
