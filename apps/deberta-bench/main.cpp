@@ -14,6 +14,7 @@
 #include "runtime/runtime.h"
 #include "tasks/registry.h"
 #include "tokenizer/train_tokenizer.h"
+#include "train/replay.h"
 
 namespace {
 
@@ -152,8 +153,10 @@ int main(int argc, char** argv) {
   inspect->add_option("--data-dir", o.data_dir, "Data directory (default: $DEBERTA_BENCH_DATA or data/)");
   inspect->add_option("--option", inspect_options, "Task data option KEY=VALUE, e.g. drop_ns=true (repeatable)");
 
-  auto* replay =
-      command("replay", "Replay a recorded training run through the trainer", [] { return not_built("replay", 5); });
+  auto* replay = command("replay", "Replay a recorded training run through the trainer", [&o] {
+    deberta::replay_training_record(o.model, o.record, std::cout);
+    return 0;
+  });
   replay->add_option("--model", o.model, "Hugging Face model directory")->required();
   replay->add_option("--record", o.record, "Training record, e.g. train_golden.json")->required();
 

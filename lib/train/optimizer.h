@@ -1,0 +1,31 @@
+// AdamW over a model's parameters in Hugging Face Trainer's two groups.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/optim/adamw.h>
+
+#include <string>
+
+namespace deberta {
+
+// TrainingArguments' defaults.
+struct AdamWConfig {
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+};
+
+// HF's rule: biases (names ending in ".bias") and LayerNorm weights (names
+// containing "LayerNorm.weight") are not decayed.
+bool applies_weight_decay(const std::string& parameter_name);
+
+// libtorch's AdamW, which updates as torch.optim.AdamW does: p *= 1 - lr * wd,
+// then the bias-corrected Adam step. Group 0 holds the decayed parameters and
+// group 1 the others (weight decay 0), each in the model's order. The
+// learning rate starts at 0: set_learning_rate gives it before every step.
+torch::optim::AdamW make_adamw(const torch::nn::Module& model, const AdamWConfig& config);
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
+
+}  // namespace deberta

@@ -1,0 +1,51 @@
+// One optimisation step of the trainer, as Hugging Face Trainer takes it:
+// forward and backward over the micro-batches, global-norm clipping, the
+// scheduled learning rate, AdamW, and zeroed gradients.
+#pragma once
+
+#include <torch/optim/adamw.h>
+
+#include <vector>
+
+#include "model/deberta.h"
+#include "train/schedule.h"
+
+namespace deberta {
+
+struct Batch {
+  ModelInputs inputs;
+  torch::Tensor labels;  // [B]: class ids (negative ones are ignored), or floats for regression
+};
+
+// What a step needs besides the model and the data.
+struct Optimization {
+  torch::optim::AdamW optimizer;
+  LrSchedule schedule;
+  double max_grad_norm = 1.0;  // <= 0: no clipping
+};
+
+struct StepResult {
+  double loss = 0;                   // before the update; the mean over the micro-batches
+  double lr = 0;                     // the rate the step used
+  double grad_norm_before_clip = 0;  // what clip_grad_norm_ returns
+  // False when the loss or the gradient norm is NaN or infinite. The update
+  // is then not applied, so the weights stay those of the last good step,
+  // and the caller must stop.
+  bool finite = true;
+};
+
+// The global L2 norm of the gradients of `parameters`, computed as
+// torch.nn.utils.clip_grad_norm_ does. When max_norm > 0 and the norm exceeds
+// it, the gradients are scaled by max_norm / (norm + 1e-6). Returns the norm
+// before clipping; parameters without a gradient are left out.
+double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_norm);
+
+// Step `step` (0-based; it picks the learning rate) over one or more
+// micro-batches whose gradients accumulate. Each loss is scaled by 1/k for k
+// micro-batches, as HF does, so equal-sized micro-batches give the gradient
+// of their union. The model is put in train mode; the gradients are zero on
+// return.
+StepResult train_step(DebertaV2ForSequenceClassification& model, Optimization& optimization, int64_t step,
+                      const std::vector<Batch>& micro_batches);
+
+}  // namespace deberta
