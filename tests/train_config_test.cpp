@@ -14,7 +14,7 @@ const std::map<std::string, std::string> kNsmcData = {{"unquote", "false"}, {"de
 TEST_CASE("the layers apply in order defaults then recipe then config file then set") {
   const auto file = std::filesystem::temp_directory_path() / "deberta-bench-layer.yaml";
   std::ofstream(file) << "optimizer:\n  lr: 1.0e-04\ntraining:\n  epochs: 7\n";
-  ConfigSources sources{task_file("nsmc"), "kcbert", file.string(), {"training.epochs=2", "data.unquote=true"}};
+  ConfigSources sources{task_file("nsmc"), "", "kcbert", file.string(), {"training.epochs=2", "data.unquote=true"}};
   const auto values = resolve_config(sources, kNsmcData);
   CHECK(values.at("training.max_seq_len") == "50");  // kcbert recipe over the task defaults
   CHECK(values.at("training.batch_size") == "64");
@@ -29,13 +29,13 @@ TEST_CASE("every shipped task file has the koelectra kcbert and deberta recipes"
   for (const char* task : {"nsmc", "paws", "kornli", "korsts", "question_pair"})
     for (const char* recipe : {"koelectra", "kcbert", "deberta"}) {
       INFO(task << " recipe " << recipe);
-      const auto values = resolve_config({task_file(task), recipe, "", {}}, {});
+      const auto values = resolve_config({task_file(task), "", recipe, "", {}}, {});
       CHECK_NOTHROW(typed_settings(values));
     }
 }
 
 TEST_CASE("the koelectra recipe of nsmc has the published hyperparameters") {
-  const auto s = typed_settings(resolve_config({task_file("nsmc"), "koelectra", "", {}}, kNsmcData));
+  const auto s = typed_settings(resolve_config({task_file("nsmc"), "", "koelectra", "", {}}, kNsmcData));
   CHECK(s.max_seq_len == 128);
   CHECK(s.batch_size == 32);
   CHECK(s.lr == Approx(5e-5));
@@ -45,25 +45,25 @@ TEST_CASE("the koelectra recipe of nsmc has the published hyperparameters") {
 }
 
 TEST_CASE("an unknown setting is an error that lists the valid keys") {
-  CHECK_THROWS_WITH(resolve_config({task_file("nsmc"), "", "", {"optimiser.lr=1"}}, kNsmcData),
+  CHECK_THROWS_WITH(resolve_config({task_file("nsmc"), "", "", "", {"optimiser.lr=1"}}, kNsmcData),
                     Catch::Contains("unknown setting 'optimiser.lr'") && Catch::Contains("optimizer.lr") &&
                         Catch::Contains("data.unquote"));
 }
 
 TEST_CASE("an unknown recipe is an error naming the task file") {
-  CHECK_THROWS_WITH(resolve_config({task_file("nsmc"), "roberta", "", {}}, kNsmcData),
+  CHECK_THROWS_WITH(resolve_config({task_file("nsmc"), "", "roberta", "", {}}, kNsmcData),
                     Catch::Contains("nsmc.yaml: has no 'recipes.roberta' section"));
 }
 
 TEST_CASE("a value that does not parse is an error naming the key") {
-  CHECK_THROWS_WITH(typed_settings(resolve_config({"", "", "", {"training.epochs=three"}}, {})),
+  CHECK_THROWS_WITH(typed_settings(resolve_config({"", "", "", "", {"training.epochs=three"}}, {})),
                     Catch::Contains("training.epochs: 'three' is not an integer"));
-  CHECK_THROWS_WITH(typed_settings(resolve_config({"", "", "", {"schedule.type=step"}}, {})),
+  CHECK_THROWS_WITH(typed_settings(resolve_config({"", "", "", "", {"schedule.type=step"}}, {})),
                     Catch::Contains("schedule.type: 'step' is not one of linear, constant, cosine"));
 }
 
 TEST_CASE("the resolved configuration written as YAML reads back to the same values") {
-  const auto values = resolve_config({task_file("korsts"), "deberta", "", {"model.cls_dropout=0.2"}}, {});
+  const auto values = resolve_config({task_file("korsts"), "", "deberta", "", {"model.cls_dropout=0.2"}}, {});
   const auto file = std::filesystem::temp_directory_path() / "deberta-bench-resolved.yaml";
   std::ofstream(file) << config_to_yaml(values);
   CHECK(read_config_layer(file.string()) == values);

@@ -15,6 +15,7 @@
 #include "tasks/registry.h"
 #include "tokenizer/train_tokenizer.h"
 #include "train/replay.h"
+#include "train/trainer.h"
 
 namespace {
 
@@ -103,16 +104,31 @@ int main(int argc, char** argv) {
   forward->add_option("--output", o.output, "Where to write the outputs")->required();
   forward->add_flag("--strict", o.strict, "Fail when a head is missing instead of initialising it");
 
-  auto* finetune = command("finetune", "Fine-tune on a task, select on dev, evaluate on test",
-                           [] { return not_built("finetune", 5); });
+  CLI::Option* seed = nullptr;
+  auto* finetune = command("finetune", "Fine-tune on a task, select on dev, evaluate on test", [&o, &seed, &threads] {
+    if (!o.seeds.empty()) return not_built("finetune --seeds", 5);
+    deberta::FinetuneOptions options;
+    options.task = o.task;
+    options.model_dir = o.model;
+    options.recipe = o.recipe;
+    options.config_file = o.config;
+    options.set_assignments = o.set_values;
+    options.data_dir = o.data_dir;
+    options.output_dir = o.output_dir;
+    if (seed->count() > 0) options.seed = static_cast<uint64_t>(o.seed);
+    options.threads = threads;
+    deberta::run_finetune(options, std::cerr);
+    return 0;
+  });
   finetune->add_option("--task", o.task, "Task name (see `deberta-bench tasks`)")->required();
   finetune->add_option("--model", o.model, "Hugging Face model directory (default: the built-in tiny model)");
   finetune->add_option("--config", o.config, "YAML configuration file");
   finetune->add_option("--recipe", o.recipe, "Named recipe of the task config: koelectra, kcbert, deberta");
   finetune->add_option("--set", o.set_values, "Override a setting: key=value (dotted keys)");
-  finetune->add_option("--data-dir", o.data_dir, "Data directory (default: $DEBERTA_BENCH_DATA or data/)");
+  finetune->add_option("--data-dir", o.data_dir, "Data directory (default: $DEBERTA_BENCH_DATA, else data/samples)");
   finetune->add_option("--output-dir", o.output_dir, "Run directory");
-  finetune->add_option("--seed", o.seed, "Random seed");
+  seed =
+      finetune->add_option("--seed", o.seed, "Random seed (default: training.seed, 42)")->check(CLI::NonNegativeNumber);
   finetune->add_option("--seeds", o.seeds, "Several seeds, e.g. 1,2,3: report mean and std");
 
   auto* evaluate = command("evaluate", "Score a checkpoint on a split", [] { return not_built("evaluate", 5); });

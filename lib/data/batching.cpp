@@ -26,7 +26,7 @@ void sort_longest_first(std::vector<size_t>::iterator first, std::vector<size_t>
 }  // namespace
 
 std::vector<BatchIndices> epoch_batches(const std::vector<size_t>& lengths, size_t batch_size, bool shuffle,
-                                 bool group_by_length, uint64_t seed) {
+                                        bool group_by_length, uint64_t seed) {
   if (batch_size == 0) throw std::invalid_argument("batch size must be at least 1");
   std::vector<size_t> order(lengths.size());
   std::iota(order.begin(), order.end(), size_t{0});
@@ -43,9 +43,9 @@ std::vector<BatchIndices> epoch_batches(const std::vector<size_t>& lengths, size
     sort_longest_first(first, order.begin() + std::min(order.size(), start + megabatch), lengths);
   }
   auto batches = cut(order, batch_size);
-  const auto longest = std::max_element(batches.begin(), batches.end(), [&](const BatchIndices& a, const BatchIndices& b) {
-    return lengths[a.front()] < lengths[b.front()];
-  });
+  const auto longest = std::max_element(
+      batches.begin(), batches.end(),
+      [&](const BatchIndices& a, const BatchIndices& b) { return lengths[a.front()] < lengths[b.front()]; });
   if (longest != batches.end()) std::iter_swap(batches.begin(), longest);
   return batches;
 }

@@ -20,7 +20,7 @@ using BatchIndices = std::vector<size_t>;  // indices into the examples
 //   megabatches.
 // The last batch may be smaller; every example appears exactly once.
 std::vector<BatchIndices> epoch_batches(const std::vector<size_t>& lengths, size_t batch_size, bool shuffle,
-                                 bool group_by_length, uint64_t seed);
+                                        bool group_by_length, uint64_t seed);
 
 // Batches in file order with examples of similar length together, for
 // evaluation, where order does not matter but padding costs time. Results are

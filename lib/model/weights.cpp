@@ -103,6 +103,22 @@ LoadReport load_weights(torch::nn::Module& model, const std::map<std::string, to
   return report;
 }
 
+void initialise_weights(torch::nn::Module& model, double initializer_range) {
+  torch::NoGradGuard no_grad;
+  for (const auto& module : model.modules()) {
+    if (auto* linear = module->as<torch::nn::LinearImpl>()) {
+      linear->weight.normal_(0.0, initializer_range);
+      if (linear->bias.defined()) linear->bias.zero_();
+    } else if (auto* embedding = module->as<torch::nn::EmbeddingImpl>()) {
+      embedding->weight.normal_(0.0, initializer_range);
+      if (const auto& pad = embedding->options.padding_idx()) embedding->weight[*pad].zero_();
+    } else if (auto* norm = module->as<torch::nn::LayerNormImpl>()) {
+      norm->weight.fill_(1.0);
+      norm->bias.zero_();
+    }
+  }
+}
+
 std::map<std::string, torch::Tensor> model_tensors(const torch::nn::Module& model) {
   std::map<std::string, torch::Tensor> out;
   for (const auto& item : model.named_parameters(/*recurse=*/true))

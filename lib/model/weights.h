@@ -37,6 +37,11 @@ struct LoadReport {
 LoadReport load_weights(torch::nn::Module& model, const std::map<std::string, torch::Tensor>& tensors,
                         const LoadOptions& options);
 
+// HF's initialisation of a fresh model: linear and embedding weights normal
+// with std `initializer_range`, the padding row and every bias zero,
+// LayerNorm the identity.
+void initialise_weights(torch::nn::Module& model, double initializer_range);
+
 // The model's parameters by HF name, detached and contiguous: what a
 // checkpoint stores.
 std::map<std::string, torch::Tensor> model_tensors(const torch::nn::Module& model);

@@ -208,8 +208,11 @@ ConfigValues resolve_config(const ConfigSources& sources, const std::map<std::st
     data_options.push_back(name);
     values["data." + name] = value;
   }
-  if (!sources.task_file.empty()) {
+  if (!sources.task_file.empty())
     apply_layer(values, read_config_layer(sources.task_file, "defaults"), data_options, sources.task_file);
+  if (!sources.model_preset_file.empty())
+    apply_layer(values, read_config_layer(sources.model_preset_file), data_options, sources.model_preset_file);
+  if (!sources.task_file.empty()) {
     if (!sources.recipe.empty())
       apply_layer(values, read_config_layer(sources.task_file, "recipes." + sources.recipe), data_options,
                   sources.task_file + " (recipe " + sources.recipe + ")");

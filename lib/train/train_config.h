@@ -1,7 +1,8 @@
 // The fine-tuning configuration: every setting has a dotted key, a default
 // and a one-line help. Layers override each other in this order: built-in
-// defaults, configs/tasks/<task>.yaml `defaults:`, its named recipe, --config
-// FILE, then --set key=value. The resolved configuration is enough to re-run.
+// defaults, configs/tasks/<task>.yaml `defaults:`, the model preset's
+// training.yaml, the task file's named recipe, --config FILE, then --set
+// key=value. The resolved configuration is enough to re-run.
 #pragma once
 
 #include <cstdint>
@@ -48,8 +49,9 @@ std::string config_to_yaml(const ConfigValues& values);
 std::string config_dir();
 
 struct ConfigSources {
-  std::string task_file;  // configs/tasks/<task>.yaml; empty when the task has none (a YAML tsv task)
-  std::string recipe;     // a key under the task file's `recipes:`
+  std::string task_file;          // configs/tasks/<task>.yaml; empty when the task has none (a YAML tsv task)
+  std::string model_preset_file;  // a model's training.yaml (after the task defaults); empty for none
+  std::string recipe;             // a key under the task file's `recipes:`
   std::string config_file;
   std::vector<std::string> set_assignments;
 };
