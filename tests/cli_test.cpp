@@ -1,27 +1,7 @@
-#include <sys/wait.h>
-
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <string>
 
 #include "test_support.h"
-
-namespace deberta::test {
-
-CommandResult run_cli(const std::string& arguments) {
-  const std::string command = std::string("'") + DEBERTA_BENCH_EXE + "' " + arguments + " 2>&1";
-  CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-}  // namespace deberta::test
 
 using deberta::test::run_cli;
 

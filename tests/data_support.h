@@ -53,19 +53,6 @@ class ScratchDir {
   std::string path_;
 };
 
-// Runs a shell command and captures its standard output and error.
-inline CommandResult run_shell(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
 // The shared data directory beside the repository: $DEBERTA_BENCH_SHARED, or
 // <repo>/../shared.
 inline std::string shared_path(const std::string& relative) {

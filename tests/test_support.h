@@ -1,6 +1,10 @@
 // Helpers shared by the tests: where the test data is, and running the CLI.
 #pragma once
 
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -24,8 +28,23 @@ struct CommandResult {
   std::string output;  // standard output and standard error, interleaved
 };
 
+// Runs a shell command and captures its standard output and error.
+inline CommandResult run_shell(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
 // Runs the deberta-bench executable built beside the tests with `arguments`
 // (already shell-quoted) and captures what it prints.
-CommandResult run_cli(const std::string& arguments);
+inline CommandResult run_cli(const std::string& arguments) {
+  return run_shell(std::string("'") + DEBERTA_BENCH_EXE + "' " + arguments);
+}
 
 }  // namespace deberta::test
