@@ -26,14 +26,7 @@ using nlohmann::json;
 // An absent file reads as an empty object: both settings files are optional.
 json read_optional_json(const fs::path& path) {
   if (!fs::exists(path)) return json::object();
-  std::ifstream file(path);
-  if (!file) fail(path, "cannot be opened");
-  json root;
-  try {
-    root = json::parse(file);
-  } catch (const json::exception& e) {
-    fail(path, std::string("is not valid JSON: ") + e.what());
-  }
+  const json root = read_tokenizer_file_json(path.string());
   if (!root.is_object()) fail(path, "is not a JSON object");
   return root;
 }

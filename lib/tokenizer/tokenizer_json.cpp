@@ -111,15 +111,18 @@ PreTokenization read_pre_tokenizer(const json& node, const std::string& path) {
 
 }  // namespace
 
-TokenizerJson read_tokenizer_json(const std::string& path) {
+json read_tokenizer_file_json(const std::string& path) {
   std::ifstream file(path);
   if (!file) fail(path, "cannot be opened");
-  json root;
   try {
-    root = json::parse(file);
+    return json::parse(file);
   } catch (const json::exception& e) {
     fail(path, std::string("is not valid JSON: ") + e.what());
   }
+}
+
+TokenizerJson read_tokenizer_json(const std::string& path) {
+  const json root = read_tokenizer_file_json(path);
 
   try {
     const json& model_node = root.at("model");
