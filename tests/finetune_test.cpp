@@ -1,5 +1,6 @@
 // finetune end to end on the shipped samples with the built-in tiny model.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 
 #include "golden.h"
@@ -94,4 +95,184 @@ TEST_CASE("finetune refuses an unknown setting and lists the valid keys") {
   CHECK(result.exit_code == 1);
   CHECK(result.output.find("unknown setting 'optimizer.learning_rate'") != std::string::npos);
   CHECK(result.output.find("optimizer.lr") != std::string::npos);
+}
+
+namespace {
+// A short run with dropout, two epochs and evaluations every 4 steps, so a
+// stop at step 7 falls between evaluations, inside the first epoch.
+const char* kResumable =
+    " --threads 2 finetune --task question_pair --seed 3 --set training.max_train_examples=160"
+    " --set training.batch_size=16 --set training.epochs=2 --set evaluation.every_steps=4"
+    " --set training.logging_steps=1 --set training.eval_batch_size=256 --set optimizer.lr=1e-3";
+
+std::string without_timings(nlohmann::json results) {
+  results.erase("train_seconds");
+  results.erase("train_examples_per_second");
+  return results.dump(2);
+}
+
+std::string trainer_state_without_time(const fs::path& run) {
+  auto state = deberta::test::read_json((run / "checkpoint-last" / "trainer_state.json").string());
+  state.erase("train_seconds");
+  return state.dump(2);
+}
+}  // namespace
+
+TEST_CASE("a run stopped halfway and resumed ends bit-identical to an uninterrupted run") {
+  const auto whole = fs::temp_directory_path() / "deberta-bench-resume-whole";
+  const auto split = fs::temp_directory_path() / "deberta-bench-resume-split";
+  fs::remove_all(whole);
+  fs::remove_all(split);
+  // Both runs stop at step 14 (the second epoch) so that the weights and the
+  // optimizer state in flight can be compared, not only the best checkpoint.
+  auto result = run_cli(std::string(kResumable) + " --stop-after-steps 14 --output-dir '" + whole.string() + "'");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  result = run_cli(std::string(kResumable) + " --stop-after-steps 7 --output-dir '" + split.string() + "'");
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("stopped after step 7") != std::string::npos);
+  CHECK_FALSE(fs::exists(split / "results.json"));
+  result = run_cli("--threads 2 finetune --resume '" + split.string() + "' --stop-after-steps 14");
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("resuming") != std::string::npos);
+
+  // optimizer.pt is left out: torch's archive keys the moments by tensor
+  // addresses, which differ between processes. The runs finished below from
+  // the two states agreeing is what shows the moments agree.
+  INFO("expected the weights, metrics and trainer state at step 14 to be byte for byte the same");
+  for (const char* file : {"checkpoint-last/model.safetensors", "metrics.jsonl"})
+    CHECK(deberta::test::read_text((whole / file).string()) == deberta::test::read_text((split / file).string()));
+  CHECK(trainer_state_without_time(whole) == trainer_state_without_time(split));
+
+  for (const auto& run : {whole, split}) {
+    result = run_cli("--threads 2 finetune --resume '" + run.string() + "'");
+    REQUIRE(result.exit_code == 0);
+  }
+  INFO("expected the finished runs to agree in every metric, prediction and the selected weights");
+  for (const char* file : {"metrics.jsonl", "predictions-test.tsv", "checkpoint-best/model.safetensors"})
+    CHECK(deberta::test::read_text((whole / file).string()) == deberta::test::read_text((split / file).string()));
+  CHECK(without_timings(deberta::test::read_json((whole / "results.json").string())) ==
+        without_timings(deberta::test::read_json((split / "results.json").string())));
+  CHECK_FALSE(fs::exists(split / "checkpoint-last"));
+  fs::remove_all(whole);
+  fs::remove_all(split);
+}
+
+TEST_CASE("resume takes its settings from the run directory and refuses other run flags") {
+  const auto run = fs::temp_directory_path() / "deberta-bench-resume-flags";
+  fs::remove_all(run);
+  auto result = run_cli("--threads 1 finetune --resume '" + run.string() + "' --set optimizer.lr=1");
+  CHECK(result.exit_code == 1);
+  CHECK(result.output.find("give no other run flags") != std::string::npos);
+  result = run_cli("--threads 1 finetune --resume '" + run.string() + "'");
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(result.output.find("config.yaml: no such file") != std::string::npos);
+}
+
+TEST_CASE("a run's config.yaml alone re-runs the job with the same results") {
+  const auto first = fs::temp_directory_path() / "deberta-bench-rerun-first";
+  const auto again = fs::temp_directory_path() / "deberta-bench-rerun-again";
+  fs::remove_all(first);
+  fs::remove_all(again);
+  auto result = run_cli("--threads 1 finetune --task korsts --seed 5 --output-dir '" + first.string() + "'" + kQuick);
+  REQUIRE(result.exit_code == 0);
+  result = run_cli("--threads 1 finetune --config '" + (first / "config.yaml").string() + "' --output-dir '" +
+                   again.string() + "'");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(without_timings(deberta::test::read_json((first / "results.json").string())) ==
+        without_timings(deberta::test::read_json((again / "results.json").string())));
+  fs::remove_all(first);
+  fs::remove_all(again);
+}
+
+TEST_CASE("several seeds run one after another and report the mean and sample std of the headline") {
+  const auto base = fs::temp_directory_path() / "deberta-bench-seeds";
+  fs::remove_all(base);
+  const auto result =
+      run_cli("--threads 1 finetune --task question_pair --seeds 1,2 --output-dir '" + base.string() + "'" + kQuick);
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const double a = deberta::test::read_json((base / "seed1" / "results.json").string()).at("headline");
+  const double b = deberta::test::read_json((base / "seed2" / "results.json").string()).at("headline");
+  const auto summary = deberta::test::read_json((base / "summary.json").string());
+  CHECK(summary.at("n") == 2);
+  CHECK(summary.at("mean").get<double>() == Approx((a + b) / 2));
+  CHECK(summary.at("std").get<double>() == Approx(std::abs(a - b) / std::sqrt(2.0)).margin(1e-12));
+  CHECK(result.output.find("over 2 seeds") != std::string::npos);
+  fs::remove_all(base);
+}
+
+TEST_CASE("a bad seed list is refused naming the item") {
+  const auto result = run_cli("finetune --task nsmc --seeds 1,x");
+  CHECK(result.exit_code == 1);
+  CHECK(result.output.find("'x' is not a seed") != std::string::npos);
+}
+
+TEST_CASE("tokenized features come from the cache on the second run with the same results") {
+  const auto cache = fs::temp_directory_path() / "deberta-bench-feature-cache";
+  const auto first = fs::temp_directory_path() / "deberta-bench-cache-first";
+  const auto second = fs::temp_directory_path() / "deberta-bench-cache-second";
+  for (const auto& dir : {cache, first, second}) fs::remove_all(dir);
+  const std::string environment = "DEBERTA_BENCH_CACHE='" + cache.string() + "'";
+  auto result =
+      run_cli("--threads 1 finetune --task korsts --output-dir '" + first.string() + "'" + kQuick, environment);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("read from") == std::string::npos);
+  size_t entries = 0;
+  for (const auto& entry : fs::directory_iterator(cache / "features")) entries += entry.path().extension() == ".bin";
+  CHECK(entries == 3);  // train, dev and test
+
+  result = run_cli("--threads 1 finetune --task korsts --output-dir '" + second.string() + "'" + kQuick, environment);
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("feature cache: train read from") != std::string::npos);
+  CHECK(without_timings(deberta::test::read_json((first / "results.json").string())) ==
+        without_timings(deberta::test::read_json((second / "results.json").string())));
+
+  // Another max length is another key: nothing is read from the cache.
+  result = run_cli("--threads 1 finetune --task korsts --set training.max_seq_len=32 --output-dir '" + second.string() +
+                       "'" + kQuick,
+                   environment);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("read from") == std::string::npos);
+  for (const auto& dir : {cache, first, second}) fs::remove_all(dir);
+}
+
+TEST_CASE("a damaged feature cache entry is tokenized again and the run goes on") {
+  const auto cache = fs::temp_directory_path() / "deberta-bench-feature-cache-damaged";
+  const auto run = fs::temp_directory_path() / "deberta-bench-cache-damaged";
+  fs::remove_all(cache);
+  const std::string environment = "DEBERTA_BENCH_CACHE='" + cache.string() + "'";
+  REQUIRE(run_cli("--threads 1 finetune --task korsts --output-dir '" + run.string() + "'" + kQuick, environment)
+              .exit_code == 0);
+  for (const auto& entry : fs::directory_iterator(cache / "features")) fs::resize_file(entry.path(), 20);
+  const auto result =
+      run_cli("--threads 1 finetune --task korsts --output-dir '" + run.string() + "'" + kQuick, environment);
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("entry damaged, tokenizing again") != std::string::npos);
+  fs::remove_all(cache);
+  fs::remove_all(run);
+}
+
+TEST_CASE("the offline protocol trains on the dev file and labels the result as not comparable") {
+  const auto run = fs::temp_directory_path() / "deberta-bench-offline";
+  fs::remove_all(run);
+  const auto result = run_cli("--threads 1 finetune --task paws --set training.train_split=dev --output-dir '" +
+                              run.string() + "'" + kQuick);
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("NOT comparable to the model card") != std::string::npos);
+  const auto results = deberta::test::read_json((run / "results.json").string());
+  CHECK(results.at("protocol") == "offline");
+  CHECK(results.at("data").at("train").at("file").get<std::string>().find("dev_2k.tsv") != std::string::npos);
+  const int train_rows = results.at("data").at("train").at("rows").get<int>();
+  const int dev_rows = results.at("data").at("dev").at("rows").get<int>();
+  INFO("expected a tenth of the dev file held out as dev: train " << train_rows << ", dev " << dev_rows);
+  CHECK(dev_rows > 0);
+  CHECK(train_rows - 9 * dev_rows >= 0);
+  CHECK(train_rows - 9 * dev_rows < 10);
+  fs::remove_all(run);
 }

@@ -42,9 +42,11 @@ inline CommandResult run_shell(const std::string& command) {
 }
 
 // Runs the deberta-bench executable built beside the tests with `arguments`
-// (already shell-quoted) and captures what it prints.
-inline CommandResult run_cli(const std::string& arguments) {
-  return run_shell(std::string("'") + DEBERTA_BENCH_EXE + "' " + arguments);
+// (already shell-quoted) and captures what it prints. The feature cache is off
+// unless the test sets DEBERTA_BENCH_CACHE itself (`environment`, e.g.
+// "DEBERTA_BENCH_CACHE=/tmp/x"), so that no test reads what another wrote.
+inline CommandResult run_cli(const std::string& arguments, const std::string& environment = "DEBERTA_BENCH_CACHE=off") {
+  return run_shell(environment + " '" + DEBERTA_BENCH_EXE + "' " + arguments);
 }
 
 }  // namespace deberta::test

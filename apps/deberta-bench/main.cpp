@@ -1,4 +1,5 @@
 // deberta-bench: the command-line front end. It parses flags and calls lib/.
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "runtime/runtime.h"
 #include "tasks/registry.h"
 #include "tokenizer/train_tokenizer.h"
+#include "train/progress.h"
 #include "train/replay.h"
 #include "train/trainer.h"
 
@@ -37,7 +39,8 @@ struct Options {
   std::string model, task, config, recipe, data_dir, output_dir, input, output, results, baseline, suite, reference,
       format = "markdown", split = "test", record, mode = "forward", preset = "xsmall";
   std::vector<std::string> set_values, results_dirs;
-  std::string text, pair, inputs, seeds;
+  std::string text, pair, inputs, seeds, resume;
+  int64_t stop_after_steps = 0;
   int max_length = 512, seed = 42, batch = 32, seq_len = 128, vocab_size = 8000;
   double tolerance = 0.0;
   bool dry_run = false, update = false, json = false, strict = false;
@@ -106,7 +109,6 @@ int main(int argc, char** argv) {
 
   CLI::Option* seed = nullptr;
   auto* finetune = command("finetune", "Fine-tune on a task, select on dev, evaluate on test", [&o, &seed, &threads] {
-    if (!o.seeds.empty()) return not_built("finetune --seeds", 5);
     deberta::FinetuneOptions options;
     options.task = o.task;
     options.model_dir = o.model;
@@ -117,19 +119,31 @@ int main(int argc, char** argv) {
     options.output_dir = o.output_dir;
     if (seed->count() > 0) options.seed = static_cast<uint64_t>(o.seed);
     options.threads = threads;
-    deberta::run_finetune(options, std::cerr);
+    options.resume_dir = o.resume;
+    options.stop_after_steps = o.stop_after_steps;
+    options.live_progress = deberta::wants_live_progress(STDERR_FILENO);
+    if (!o.seeds.empty()) {
+      deberta::run_finetune_seeds(options, deberta::parse_seed_list(o.seeds), std::cerr);
+    } else {
+      deberta::run_finetune(options, std::cerr);
+    }
     return 0;
   });
-  finetune->add_option("--task", o.task, "Task name (see `deberta-bench tasks`)")->required();
+  finetune->add_option("--task", o.task, "Task name (see `deberta-bench tasks`); default: run.task of --config");
   finetune->add_option("--model", o.model, "Hugging Face model directory (default: the built-in tiny model)");
-  finetune->add_option("--config", o.config, "YAML configuration file");
+  finetune->add_option("--config", o.config, "YAML configuration file, e.g. a run's config.yaml");
   finetune->add_option("--recipe", o.recipe, "Named recipe of the task config: koelectra, kcbert, deberta");
   finetune->add_option("--set", o.set_values, "Override a setting: key=value (dotted keys)");
   finetune->add_option("--data-dir", o.data_dir, "Data directory (default: $DEBERTA_BENCH_DATA, else data/samples)");
-  finetune->add_option("--output-dir", o.output_dir, "Run directory");
+  finetune->add_option("--output-dir", o.output_dir, "Run directory (with --seeds: the parent of seed<k>/)");
   seed =
       finetune->add_option("--seed", o.seed, "Random seed (default: training.seed, 42)")->check(CLI::NonNegativeNumber);
-  finetune->add_option("--seeds", o.seeds, "Several seeds, e.g. 1,2,3: report mean and std");
+  finetune->add_option("--seeds", o.seeds, "Several seeds, e.g. 1,2,3: one run each, then mean and std");
+  finetune->add_option("--resume", o.resume, "Continue an interrupted run from RUN_DIR/checkpoint-last");
+  finetune
+      ->add_option("--stop-after-steps", o.stop_after_steps,
+                   "Save the resume state after N steps and stop (to split a run across job slots)")
+      ->check(CLI::PositiveNumber);
 
   auto* evaluate = command("evaluate", "Score a checkpoint on a split", [] { return not_built("evaluate", 5); });
   evaluate->add_option("--task", o.task, "Task name")->required();

@@ -130,7 +130,7 @@ Checkpoint read_checkpoint(const std::string& dir) {
 }
 
 void write_checkpoint(const std::string& dir, const DebertaConfig& config, const TensorMap& tensors,
-                      const std::string& tokenizer_source_dir) {
+                      const std::string& tokenizer_source_dir, const std::map<std::string, std::string>& extra_files) {
   std::error_code error;
   // Normalised so that "out/model/" or "out/model/." still has a name for its siblings.
   fs::path target = fs::absolute(dir, error).lexically_normal();
@@ -158,6 +158,7 @@ void write_checkpoint(const std::string& dir, const DebertaConfig& config, const
   try {
     write_text(temp / "config.json", config_to_json(config).dump(2) + "\n");
     write_safetensors((temp / "model.safetensors").string(), tensors);
+    for (const auto& [name, bytes] : extra_files) write_text(temp / name, bytes);
     if (!tokenizer_source_dir.empty()) {
       for (const char* name :
            {"spm.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"}) {

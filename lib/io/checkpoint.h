@@ -2,6 +2,7 @@
 // the four layouts HF writes, and the tokenizer files beside them.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "io/tensor_map.h"
@@ -33,8 +34,11 @@ Checkpoint read_checkpoint(const std::string& dir);
 // temporary sibling directory that replaces dir at the end, so a failed write
 // never leaves a half-written checkpoint. An existing dir is replaced as a
 // whole, but only if it is empty or holds a config.json: anything else is
-// refused rather than deleted.
+// refused rather than deleted. `extra_files` (name -> bytes) go into the same
+// directory in the same swap: the trainer's resume state travels with the
+// weights it belongs to.
 void write_checkpoint(const std::string& dir, const DebertaConfig& config, const TensorMap& tensors,
-                      const std::string& tokenizer_source_dir);
+                      const std::string& tokenizer_source_dir,
+                      const std::map<std::string, std::string>& extra_files = {});
 
 }  // namespace deberta

@@ -70,8 +70,13 @@ EncoderImpl::EncoderImpl(const DebertaConfig& config)
 const RelativeIndex& EncoderImpl::index_for_length(int64_t length) {
   std::lock_guard<std::mutex> lock(index_mutex_);
   auto it = index_cache_.find(length);
-  if (it == index_cache_.end())
+  if (it == index_cache_.end()) {
+    // The cache outlives the call: built during an evaluation, the index
+    // must still be an ordinary tensor that a later training step can save
+    // for backward.
+    c10::InferenceMode normal_tensors(false);
     it = index_cache_.emplace(length, relative_index(length, position_buckets_, max_relative_, span_)).first;
+  }
   return it->second;
 }
 

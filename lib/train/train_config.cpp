@@ -23,6 +23,9 @@ const std::vector<SettingSpec>& training_settings() {
       {"training.group_by_length", "true", "batch examples of similar length (less padding)"},
       {"training.seed", "42", "seeds the new head, dropout and the data order"},
       {"training.logging_steps", "50", "steps between log lines"},
+      {"training.train_split", "train",
+       "train; or dev, the offline protocol for a missing train file: train on the dev file less a seeded tenth, "
+       "which becomes dev (not comparable to the model card)"},
       {"optimizer.lr", "5e-05", "peak learning rate (AdamW)"},
       {"optimizer.weight_decay", "0", "decoupled weight decay; biases and LayerNorm weights get none"},
       {"optimizer.beta1", "0.9", "AdamW beta1"},
@@ -219,10 +222,32 @@ ConfigValues resolve_config(const ConfigSources& sources, const std::map<std::st
   } else if (!sources.recipe.empty()) {
     throw std::invalid_argument("--recipe " + sources.recipe + ": this task has no recipes");
   }
-  if (!sources.config_file.empty())
-    apply_layer(values, read_config_layer(sources.config_file), data_options, sources.config_file);
+  if (!sources.config_file.empty()) {
+    ConfigValues layer = read_config_layer(sources.config_file);
+    for (auto it = layer.begin(); it != layer.end();) it = it->first.rfind("run.", 0) == 0 ? layer.erase(it) : ++it;
+    apply_layer(values, layer, data_options, sources.config_file);
+  }
   apply_layer(values, parse_set_assignments(sources.set_assignments), data_options, "--set");
   return values;
+}
+
+RunSection read_run_section(const std::string& yaml_path) {
+  const ConfigValues layer = read_config_layer(yaml_path);
+  RunSection run;
+  for (const auto& [key, value] : layer) {
+    if (key.rfind("run.", 0) != 0) continue;
+    if (key == "run.task") {
+      run.task = value;
+    } else if (key == "run.model") {
+      run.model = value;
+    } else if (key == "run.data_dir") {
+      run.data_dir = value;
+    } else {
+      throw std::invalid_argument(
+          fmt::format("{}: unknown setting '{}'; the run: section holds task, model and data_dir", yaml_path, key));
+    }
+  }
+  return run;
 }
 
 TrainSettings typed_settings(const ConfigValues& values) {
@@ -237,6 +262,7 @@ TrainSettings typed_settings(const ConfigValues& values) {
   s.group_by_length = parse_bool(values, "training.group_by_length");
   s.seed = static_cast<uint64_t>(parse_integer(values, "training.seed", 0));
   s.logging_steps = parse_integer(values, "training.logging_steps", 1);
+  s.train_split = one_of(values, "training.train_split", {"train", "dev"});
   s.lr = parse_number(values, "optimizer.lr", 0.0);
   s.weight_decay = parse_number(values, "optimizer.weight_decay", 0.0);
   s.beta1 = parse_number(values, "optimizer.beta1", 0.0);

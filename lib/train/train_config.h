@@ -56,6 +56,14 @@ struct ConfigSources {
   std::vector<std::string> set_assignments;
 };
 
+// The `run:` section of a run directory's config.yaml: what ran, beside the
+// settings. --config FILE reads the settings and skips this section; the
+// trainer takes the task, model and data from it when no flag gives them.
+struct RunSection {
+  std::string task, model, data_dir;
+};
+RunSection read_run_section(const std::string& yaml_path);
+
 // Resolves every layer in order; `data_options` are the task's option names.
 // The result holds every setting and every data option.
 ConfigValues resolve_config(const ConfigSources& sources, const std::map<std::string, std::string>& data_defaults);
@@ -84,6 +92,7 @@ struct TrainSettings {
   std::string selection_metric;   // empty: the task's headline
   int64_t early_stopping_patience = 0;
   std::optional<double> hidden_dropout_prob, attention_probs_dropout_prob, cls_dropout;
+  std::string train_split = "train";  // train, or dev: the offline protocol
   std::map<std::string, std::string> data_options;
 };
 
