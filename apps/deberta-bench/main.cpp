@@ -11,6 +11,7 @@
 
 #include "commands/bench.h"
 #include "commands/model_commands.h"
+#include "commands/suite.h"
 #include "data/inspect.h"
 #include "runtime/runtime.h"
 #include "tasks/registry.h"
@@ -157,8 +158,16 @@ int main(int argc, char** argv) {
   predict->add_option("--input", o.input, "TSV of texts or pairs")->required();
   predict->add_option("--output", o.output, "Where to write predictions (default: standard output)");
 
-  auto* suite =
-      command("suite", "Run models x tasks x seeds, then write the table", [] { return not_built("suite", 6); });
+  auto* suite = command("suite", "Run models x tasks x seeds, then write the table", [&o, &threads] {
+    deberta::SuiteOptions options;
+    options.suite_file = o.suite;
+    options.output_dir = o.output_dir;
+    options.dry_run = o.dry_run;
+    options.threads = threads;
+    options.live_progress = deberta::wants_live_progress(STDERR_FILENO);
+    deberta::run_suite(options, std::cout, std::cerr);
+    return 0;
+  });
   suite->add_option("--suite", o.suite, "Suite file, e.g. configs/suites/ci.yaml")->required();
   suite->add_option("--output-dir", o.output_dir, "Where the runs go (default: results/<suite>/)");
   suite->add_flag("--dry-run", o.dry_run, "Print the plan and step estimates only");

@@ -93,6 +93,8 @@ Job resolve_job(const FinetuneOptions& options) {
 
   job.task = resolve_task(o.task);
   job.model_dir = o.model_dir;
+  if (!job.model_dir.empty() && !fs::is_directory(job.model_dir))
+    throw std::runtime_error("--model " + job.model_dir + ": no such model directory");
   const std::string model_dir = job.model_dir.empty() ? builtin_model_dir() : job.model_dir;
   const std::string task_file = (fs::path(config_dir()) / "tasks" / (job.task.name + ".yaml")).string();
   const std::string preset_file = (fs::path(model_dir) / "training.yaml").string();
@@ -121,6 +123,15 @@ std::vector<SplitData> load_job_data(const Job& job) {
   parts.dev.name = "dev";
   return {std::move(parts.train), std::move(parts.dev),
           load_split(job.task, "test", job.data_dir, job.settings.data_options)};
+}
+
+int64_t steps_per_epoch_of(const TrainSettings& settings, int64_t train_examples) {
+  const int64_t batches_per_epoch = (train_examples + settings.batch_size - 1) / settings.batch_size;
+  return std::max<int64_t>(1, batches_per_epoch / settings.gradient_accumulation_steps);
+}
+
+int64_t total_steps_of(const TrainSettings& settings, int64_t steps_per_epoch) {
+  return settings.max_steps > 0 ? settings.max_steps : steps_per_epoch * settings.epochs;
 }
 
 std::string protocol_of(const TrainSettings& settings) {
@@ -323,10 +334,8 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
 
   // Optimisation.
   const EncodedSplit& train = encoded.at("train");
-  const int64_t batches_per_epoch =
-      (static_cast<int64_t>(train.encodings.size()) + settings.batch_size - 1) / settings.batch_size;
-  const int64_t steps_per_epoch = std::max<int64_t>(1, batches_per_epoch / settings.gradient_accumulation_steps);
-  const int64_t total_steps = settings.max_steps > 0 ? settings.max_steps : steps_per_epoch * settings.epochs;
+  const int64_t steps_per_epoch = steps_per_epoch_of(settings, static_cast<int64_t>(train.encodings.size()));
+  const int64_t total_steps = total_steps_of(settings, steps_per_epoch);
   LrSchedule schedule;
   schedule.type = settings.schedule == "cosine"     ? ScheduleType::cosine
                   : settings.schedule == "constant" ? ScheduleType::constant_with_warmup
@@ -511,6 +520,22 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
                               task.headline_metric, test_metrics.at(task.headline_metric),
                               progress.best_record.at("step").get<int64_t>(), settings.selection, run_dir));
   return run_dir;
+}
+
+FinetunePlan plan_finetune(const FinetuneOptions& options) {
+  const Job job = resolve_job(options);
+  FinetunePlan plan;
+  plan.task = job.task.name;
+  plan.model_name = model_name_of(job.model_dir);
+  plan.run_dir = job.run_dir;
+  plan.protocol = protocol_of(job.settings);
+  for (const auto& split : load_job_data(job))
+    if (split.name == "train") plan.train_examples = static_cast<int64_t>(split.examples.size());
+  if (job.settings.max_train_examples > 0)
+    plan.train_examples = std::min(plan.train_examples, job.settings.max_train_examples);
+  plan.steps_per_epoch = steps_per_epoch_of(job.settings, plan.train_examples);
+  plan.total_steps = total_steps_of(job.settings, plan.steps_per_epoch);
+  return plan;
 }
 
 SeedSummary run_finetune_seeds(const FinetuneOptions& options, const std::vector<uint64_t>& seeds, std::ostream& log) {

@@ -40,6 +40,21 @@ struct FinetuneOptions {
 // kept).
 std::string run_finetune(const FinetuneOptions& options, std::ostream& log);
 
+// What a finetune would do, worked out without training: for `suite --dry-run`.
+struct FinetunePlan {
+  std::string task;
+  std::string model_name;
+  std::string run_dir;
+  std::string protocol;  // standard, or offline
+  int64_t train_examples = 0;
+  int64_t steps_per_epoch = 0;
+  int64_t total_steps = 0;
+};
+
+// Resolves the configuration and reads the data files (no tokenizing, no
+// model). Throws as run_finetune would on bad settings or missing files.
+FinetunePlan plan_finetune(const FinetuneOptions& options);
+
 // The mean and sample standard deviation of the test headline over seeds.
 struct SeedSummary {
   std::string metric;

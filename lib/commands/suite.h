@@ -1,0 +1,47 @@
+// `deberta-bench suite`: models x tasks x seeds from a suite file, one run
+// directory each, then the table. Finished runs are skipped and interrupted
+// ones resumed, so a suite can be stopped and started again at will.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace deberta {
+
+struct SuiteModel {
+  std::string name;  // the row of the table
+  std::string path;  // a model directory; "builtin" for the built-in tiny model
+};
+
+// A suite file (configs/suites/<name>.yaml), checked when read.
+struct Suite {
+  std::string name;  // the file's stem
+  std::string description;
+  std::vector<SuiteModel> models;
+  std::vector<std::string> tasks;
+  std::vector<uint64_t> seeds;
+  std::string recipe;                                                       // empty: the task defaults
+  std::string data_dir;                                                     // empty: finetune's default
+  int threads = 0;                                                          // > 0 fixes the thread count (determinism)
+  std::map<std::string, std::string> settings;                              // --set for every run
+  std::map<std::string, std::map<std::string, std::string>> task_settings;  // and per task, after them
+};
+
+// Throws std::runtime_error naming the file and the field on a bad suite.
+Suite read_suite(const std::string& path);
+
+struct SuiteOptions {
+  std::string suite_file;
+  std::string output_dir;  // empty: results/<suite name>
+  bool dry_run = false;
+  int threads = 1;  // unless the suite fixes it
+  bool live_progress = false;
+};
+
+// Runs (or with dry_run, plans) every run; returns the output directory.
+std::string run_suite(const SuiteOptions& options, std::ostream& out, std::ostream& log);
+
+}  // namespace deberta

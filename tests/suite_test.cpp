@@ -1,0 +1,108 @@
+// suite: runs models x tasks x seeds into one directory each, resumably.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "commands/suite.h"
+#include "golden.h"
+#include "test_support.h"
+#include "util/atomic_file.h"
+
+namespace fs = std::filesystem;
+using deberta::test::run_cli;
+
+namespace {
+const char* kTinySuite = R"(description: two quick runs
+models:
+  - {name: tiny, path: builtin}
+tasks: [korsts, question_pair]
+seeds: [7]
+threads: 1
+set:
+  training.max_steps: 6
+  training.batch_size: 16
+  training.max_train_examples: 96
+  training.eval_batch_size: 256
+task_set:
+  korsts: {optimizer.lr: 1.0e-03}
+)";
+
+fs::path write_suite(const std::string& name, const std::string& text) {
+  const auto path = fs::temp_directory_path() / (name + ".yaml");
+  deberta::write_file_atomically(path.string(), text);
+  return path;
+}
+}  // namespace
+
+TEST_CASE("a suite dry run prints every run with its step estimate and trains nothing") {
+  const auto suite = write_suite("deberta-bench-suite-dry", kTinySuite);
+  const auto out = fs::temp_directory_path() / "deberta-bench-suite-dry-out";
+  fs::remove_all(out);
+  const auto result = run_cli("suite --dry-run --suite '" + suite.string() + "' --output-dir '" + out.string() + "'");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("2 runs: 1 models x 2 tasks x 1 seeds") != std::string::npos);
+  CHECK(result.output.find("tiny / korsts / seed 7") != std::string::npos);
+  CHECK(result.output.find("6 steps (96 train examples, 6 steps per epoch)") != std::string::npos);
+  CHECK(result.output.find("total: 12 steps") != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("a suite runs every run into its own directory and skips finished runs when run again") {
+  const auto suite = write_suite("deberta-bench-suite-run", kTinySuite);
+  const auto out = fs::temp_directory_path() / "deberta-bench-suite-run-out";
+  fs::remove_all(out);
+  auto result = run_cli("suite --suite '" + suite.string() + "' --output-dir '" + out.string() + "'");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  for (const char* task : {"korsts", "question_pair"}) {
+    const auto results = deberta::test::read_json((out / "tiny" / task / "seed7" / "results.json").string());
+    CHECK(results.at("task") == task);
+    CHECK(results.at("seed") == 7);
+    CHECK(results.at("steps") == 6);
+  }
+  const auto config = deberta::read_file((out / "tiny" / "korsts" / "seed7" / "config.yaml").string());
+  CHECK(config.find("lr: 1.0e-03") != std::string::npos);
+
+  result = run_cli("suite --suite '" + suite.string() + "' --output-dir '" + out.string() + "'");
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("tiny / korsts / seed 7: finished earlier, skipped") != std::string::npos);
+  CHECK(result.output.find("tiny / question_pair / seed 7: finished earlier, skipped") != std::string::npos);
+  fs::remove_all(out);
+}
+
+TEST_CASE("a suite resumes a run that was interrupted") {
+  const auto suite = write_suite("deberta-bench-suite-resume", kTinySuite);
+  const auto out = fs::temp_directory_path() / "deberta-bench-suite-resume-out";
+  fs::remove_all(out);
+  const auto run_dir = out / "tiny" / "korsts" / "seed7";
+  auto result = run_cli(
+      "--threads 1 finetune --task korsts --seed 7 --stop-after-steps 3 --set training.max_steps=6 --set "
+      "training.batch_size=16 --set training.max_train_examples=96 --set training.eval_batch_size=256 --set "
+      "optimizer.lr=1e-3 --output-dir '" +
+      run_dir.string() + "'");
+  REQUIRE(result.exit_code == 0);
+  result = run_cli("suite --suite '" + suite.string() + "' --output-dir '" + out.string() + "'");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("tiny / korsts / seed 7 (resuming)") != std::string::npos);
+  CHECK(result.output.find("resuming") != std::string::npos);
+  CHECK(deberta::test::read_json((run_dir / "results.json").string()).at("steps") == 6);
+  fs::remove_all(out);
+}
+
+TEST_CASE("a suite file with an unknown field is refused naming the file and the field") {
+  const auto suite = write_suite("deberta-bench-suite-bad", std::string(kTinySuite) + "epochs: 3\n");
+  const auto result = run_cli("suite --dry-run --suite '" + suite.string() + "'");
+  CHECK(result.exit_code == 1);
+  CHECK(result.output.find("deberta-bench-suite-bad.yaml") != std::string::npos);
+  CHECK(result.output.find("unknown field 'epochs'") != std::string::npos);
+}
+
+TEST_CASE("every shipped suite file reads and names the five tasks") {
+  for (const char* name : {"ci", "offline", "model-card"}) {
+    const auto suite =
+        deberta::read_suite(std::string(DEBERTA_BENCH_TEST_DATA) + "/../../configs/suites/" + name + ".yaml");
+    INFO(name);
+    CHECK(suite.tasks == std::vector<std::string>{"nsmc", "paws", "kornli", "korsts", "question_pair"});
+  }
+}
