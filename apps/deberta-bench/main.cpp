@@ -1,18 +1,23 @@
 // deberta-bench: the command-line front end. It parses flags and calls lib/.
-#include <unistd.h>
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "commands/bench.h"
 #include "commands/model_commands.h"
+#include "commands/report_commands.h"
 #include "commands/suite.h"
 #include "data/inspect.h"
+#include "eval/check.h"
+#include "eval/model_card.h"
 #include "runtime/runtime.h"
 #include "tasks/registry.h"
 #include "tokenizer/train_tokenizer.h"
@@ -39,7 +44,7 @@ struct Options {
   // Shared by several subcommands.
   std::string model, task, config, recipe, data_dir, output_dir, input, output, results, baseline, suite, reference,
       format = "markdown", split = "test", record, mode = "forward", preset = "xsmall";
-  std::vector<std::string> set_values, results_dirs;
+  std::vector<std::string> set_values, results_dirs, per_task;
   std::string text, pair, inputs, seeds, resume;
   int64_t stop_after_steps = 0;
   int max_length = 512, seed = 42, batch = 32, seq_len = 128, vocab_size = 8000;
@@ -172,17 +177,35 @@ int main(int argc, char** argv) {
   suite->add_option("--output-dir", o.output_dir, "Where the runs go (default: results/<suite>/)");
   suite->add_flag("--dry-run", o.dry_run, "Print the plan and step estimates only");
 
-  auto* table = command("table", "Print the model-card table from run results", [] { return not_built("table", 6); });
-  table->add_option("--results", o.results_dirs, "Directories of runs")->required();
-  table->add_option("--reference", o.reference, "Reference rows (results/reference/model-card.yaml)");
-  table->add_option("--format", o.format, "Output format")->check(CLI::IsMember({"markdown", "csv", "json"}));
+  auto* table = command("table", "Print the model-card table: the card's published rows, then ours", [&o] {
+    deberta::run_table({o.results_dirs, o.reference, o.format}, std::cout);
+    return 0;
+  });
+  table->add_option("--results", o.results_dirs, "Directories searched (recursively) for runs' results.json")
+      ->required();
+  table->add_option(
+      "--reference", o.reference,
+      "Reference rows: a YAML file, or 'none' to leave them out (default: " + deberta::default_reference_path() + ")");
+  table->add_option("--format", o.format, "Output format")
+      ->check(CLI::IsMember({"markdown", "csv", "json"}))
+      ->capture_default_str();
 
-  auto* check =
-      command("check", "Compare results with a baseline; exit 1 on a regression", [] { return not_built("check", 6); });
-  check->add_option("--results", o.results, "Directory of runs")->required();
-  check->add_option("--baseline", o.baseline, "Baseline JSON file")->required();
-  check->add_option("--tolerance", o.tolerance, "Allowed drop of a metric");
-  check->add_flag("--update", o.update, "Rewrite the baseline from the results and print the diff");
+  CLI::Option* tolerance = nullptr;
+  auto* check = command("check", "Compare results with a baseline; exit 1 on a regression", [&o, &tolerance] {
+    deberta::CheckOptions options{o.results, o.baseline, std::nullopt, o.per_task, o.update};
+    if (tolerance->count() > 0) options.tolerance = o.tolerance;
+    return deberta::run_check(options, std::cout, std::cerr);
+  });
+  check->add_option("--results", o.results, "Directory searched (recursively) for runs' results.json")->required();
+  check->add_option("--baseline", o.baseline, "Baseline JSON file, e.g. results/baselines/ci.json")->required();
+  tolerance = check
+                  ->add_option("--tolerance", o.tolerance,
+                               fmt::format("Allowed absolute drop of any metric (default: the baseline's "
+                                           "\"tolerance\", {} in a new one)",
+                                           deberta::kDefaultTolerance))
+                  ->check(CLI::NonNegativeNumber);
+  check->add_option("--per-task", o.per_task, "Allowed drop for one task: TASK=X, e.g. korsts=0.05 (repeatable)");
+  check->add_flag("--update", o.update, "Rewrite the baseline from the results and print what changed");
 
   std::vector<std::string> inspect_options;
   auto* inspect = command("inspect-data", "Validate a task's data files and print their counts as JSON", [&] {
@@ -226,8 +249,12 @@ int main(int argc, char** argv) {
   train_tok->add_option("--output-dir", o.output_dir, "Where spm.model goes")->required();
   train_tok->add_option("--vocab-size", o.vocab_size, "Vocabulary size");
 
-  auto* plot = command("plot", "Draw a run's learning curves as SVG", [] { return not_built("plot", 6); });
-  plot->add_option("run_dir", o.output_dir, "Run directory")->required();
+  auto* plot = command("plot", "Draw a run's learning curves (loss, dev metric, learning rate) as SVG", [&o] {
+    deberta::run_plot(o.output_dir, o.output, std::cerr);
+    return 0;
+  });
+  plot->add_option("run_dir", o.output_dir, "Run directory (holds metrics.jsonl)")->required();
+  plot->add_option("--output", o.output, "SVG file (default: RUN_DIR/learning-curves.svg)");
 
   try {
     app.parse(argc, argv);

@@ -5,8 +5,12 @@
 
 #include <filesystem>
 
+#include <sstream>
+
+#include "commands/report_commands.h"
 #include "runtime/runtime.h"
 #include "train/trainer.h"
+#include "util/atomic_file.h"
 
 namespace fs = std::filesystem;
 
@@ -172,6 +176,12 @@ std::string run_suite(const SuiteOptions& options, std::ostream& out, std::ostre
       run_finetune(run.options, log);
     }
   }
+  std::ostringstream table;
+  run_table({{output_dir}, "", "markdown"}, table);
+  const std::string table_path = (fs::path(output_dir) / "table.md").string();
+  write_file_atomically(table_path, table.str());
+  out << table.str();
+  log << "table: " << table_path << "\n";
   return output_dir;
 }
 
