@@ -63,7 +63,7 @@ TEST_CASE("a suite runs every run into its own directory and skips finished runs
   const std::string table = deberta::read_file((out / "table.md").string());
   INFO("expected table.md to hold the reference rows and a row for the suite's runs");
   CHECK(table.find("KoELECTRA-Base-v3") != std::string::npos);
-  CHECK(table.find("tiny-default") != std::string::npos);
+  CHECK(table.find("| tiny (dev-selected, n=1)") != std::string::npos);
   const auto config = deberta::read_file((out / "tiny" / "korsts" / "seed7" / "config.yaml").string());
   CHECK(config.find("lr: 1.0e-03") != std::string::npos);
 

@@ -1,7 +1,7 @@
 // deberta-bench: the command-line front end. It parses flags and calls lib/.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>

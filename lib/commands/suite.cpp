@@ -118,6 +118,7 @@ std::string run_suite(const SuiteOptions& options, std::ostream& out, std::ostre
         FinetuneOptions run;
         run.task = task;
         run.model_dir = model.path == "builtin" ? "" : model.path;
+        run.model_name = model.name;
         run.recipe = suite.recipe;
         run.set_assignments = assignments(suite, task);
         run.data_dir = suite.data_dir;

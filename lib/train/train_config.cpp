@@ -240,11 +240,13 @@ RunSection read_run_section(const std::string& yaml_path) {
       run.task = value;
     } else if (key == "run.model") {
       run.model = value;
+    } else if (key == "run.model_name") {
+      run.model_name = value;
     } else if (key == "run.data_dir") {
       run.data_dir = value;
     } else {
-      throw std::invalid_argument(
-          fmt::format("{}: unknown setting '{}'; the run: section holds task, model and data_dir", yaml_path, key));
+      throw std::invalid_argument(fmt::format(
+          "{}: unknown setting '{}'; the run: section holds task, model, model_name and data_dir", yaml_path, key));
     }
   }
   return run;

@@ -60,7 +60,7 @@ struct ConfigSources {
 // settings. --config FILE reads the settings and skips this section; the
 // trainer takes the task, model and data from it when no flag gives them.
 struct RunSection {
-  std::string task, model, data_dir;
+  std::string task, model, model_name, data_dir;
 };
 RunSection read_run_section(const std::string& yaml_path);
 

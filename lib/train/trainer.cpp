@@ -65,6 +65,7 @@ void append_line(const std::string& path, const nlohmann::json& record) {
 struct Job {
   TaskSpec task;
   std::string model_dir;  // empty: the built-in model
+  std::string model_name;
   std::string data_dir;
   std::string run_dir;
   ConfigValues values;
@@ -76,8 +77,8 @@ Job resolve_job(const FinetuneOptions& options) {
   Job job;
   FinetuneOptions o = options;
   if (!o.resume_dir.empty()) {
-    if (!o.task.empty() || !o.model_dir.empty() || !o.recipe.empty() || !o.config_file.empty() ||
-        !o.set_assignments.empty() || !o.data_dir.empty() || !o.output_dir.empty() || o.seed)
+    if (!o.task.empty() || !o.model_dir.empty() || !o.model_name.empty() || !o.recipe.empty() ||
+        !o.config_file.empty() || !o.set_assignments.empty() || !o.data_dir.empty() || !o.output_dir.empty() || o.seed)
       throw std::invalid_argument("--resume " + o.resume_dir +
                                   ": the settings come from its config.yaml; give no other run flags");
     o.config_file = (fs::path(o.resume_dir) / "config.yaml").string();
@@ -90,11 +91,13 @@ Job resolve_job(const FinetuneOptions& options) {
   if (o.task.empty()) throw std::invalid_argument("--task is required (or a --config whose run: section names one)");
   if (o.model_dir.empty() && !run.model.empty() && run.model != kBuiltinModel) o.model_dir = run.model;
   if (o.data_dir.empty()) o.data_dir = run.data_dir;
+  if (o.model_name.empty()) o.model_name = run.model_name;
 
   job.task = resolve_task(o.task);
   job.model_dir = o.model_dir;
   if (!job.model_dir.empty() && !fs::is_directory(job.model_dir))
     throw std::runtime_error("--model " + job.model_dir + ": no such model directory");
+  job.model_name = o.model_name.empty() ? model_name_of(job.model_dir) : o.model_name;
   const std::string model_dir = job.model_dir.empty() ? builtin_model_dir() : job.model_dir;
   const std::string task_file = (fs::path(config_dir()) / "tasks" / (job.task.name + ".yaml")).string();
   const std::string preset_file = (fs::path(model_dir) / "training.yaml").string();
@@ -106,7 +109,7 @@ Job resolve_job(const FinetuneOptions& options) {
   job.data_dir = !o.data_dir.empty() ? o.data_dir : default_data_dir();
   job.run_dir = !o.output_dir.empty()
                     ? o.output_dir
-                    : fmt::format("runs/{}-{}-seed{}", job.task.name, model_name_of(job.model_dir), job.settings.seed);
+                    : fmt::format("runs/{}-{}-seed{}", job.task.name, job.model_name, job.settings.seed);
   return job;
 }
 
@@ -278,12 +281,13 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
   } else {
     fs::create_directories(run_dir);
     write_file_atomically(metrics_path, "");
-    write_file_atomically((fs::path(run_dir) / "config.yaml").string(),
-                          fmt::format("# deberta-bench finetune, resolved: enough to re-run (deberta-bench finetune "
-                                      "--config this-file)\nrun:\n  task: {}\n  model: {}\n  data_dir: {}\n",
-                                      task.source == "builtin" ? task.name : task.source,
-                                      builtin_model ? kBuiltinModel : job.model_dir, job.data_dir) +
-                              config_to_yaml(job.values));
+    write_file_atomically(
+        (fs::path(run_dir) / "config.yaml").string(),
+        fmt::format("# deberta-bench finetune, resolved: enough to re-run (deberta-bench finetune "
+                    "--config this-file)\nrun:\n  task: {}\n  model: {}\n  model_name: {}\n  data_dir: {}\n",
+                    task.source == "builtin" ? task.name : task.source, builtin_model ? kBuiltinModel : job.model_dir,
+                    job.model_name, job.data_dir) +
+            config_to_yaml(job.values));
   }
 
   // Data.
@@ -485,7 +489,7 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
   nlohmann::ordered_json results;
   results["task"] = task.name;
   results["model"] = builtin_model ? "builtin:tiny-default (not pretrained)" : job.model_dir;
-  results["model_name"] = model_name_of(job.model_dir);
+  results["model_name"] = job.model_name;
   results["pretrained"] = !builtin_model;
   // The model card's "backbone parameters" leave the embeddings out (DeBERTa-v3-xsmall: 22M).
   results["backbone_parameters"] = encoder_parameters;
@@ -526,7 +530,7 @@ FinetunePlan plan_finetune(const FinetuneOptions& options) {
   const Job job = resolve_job(options);
   FinetunePlan plan;
   plan.task = job.task.name;
-  plan.model_name = model_name_of(job.model_dir);
+  plan.model_name = job.model_name;
   plan.run_dir = job.run_dir;
   plan.protocol = protocol_of(job.settings);
   for (const auto& split : load_job_data(job))
