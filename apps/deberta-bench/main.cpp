@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "commands/bench.h"
+#include "commands/checkpoint_commands.h"
 #include "commands/model_commands.h"
 #include "commands/report_commands.h"
 #include "commands/suite.h"
@@ -151,17 +152,30 @@ int main(int argc, char** argv) {
                    "Save the resume state after N steps and stop (to split a run across job slots)")
       ->check(CLI::PositiveNumber);
 
-  auto* evaluate = command("evaluate", "Score a checkpoint on a split", [] { return not_built("evaluate", 5); });
+  int64_t max_seq_len = 0;
+  const char* max_seq_len_help = "Tokens per example (default: the run's training.max_seq_len, else the task's)";
+  auto* evaluate = command("evaluate", "Score a checkpoint on a split", [&o, &max_seq_len] {
+    deberta::run_evaluate({o.task, o.model, o.split, o.data_dir, o.output, max_seq_len}, std::cout);
+    return 0;
+  });
   evaluate->add_option("--task", o.task, "Task name")->required();
-  evaluate->add_option("--model", o.model, "Checkpoint directory")->required();
-  evaluate->add_option("--split", o.split, "dev or test")->check(CLI::IsMember({"dev", "test"}));
-  evaluate->add_option("--data-dir", o.data_dir, "Data directory");
+  evaluate->add_option("--model", o.model, "Checkpoint directory, e.g. RUN/checkpoint-best")->required();
+  evaluate->add_option("--split", o.split, "dev or test")->check(CLI::IsMember({"dev", "test"}))->capture_default_str();
+  evaluate->add_option("--data-dir", o.data_dir,
+                       "Data directory (default: the run's, else $DEBERTA_BENCH_DATA, else data/samples)");
+  evaluate->add_option("--output", o.output, "Also write the metrics JSON to this file");
+  evaluate->add_option("--max-seq-len", max_seq_len, max_seq_len_help)->check(CLI::PositiveNumber);
 
-  auto* predict = command("predict", "Label or score new texts", [] { return not_built("predict", 5); });
-  predict->add_option("--model", o.model, "Checkpoint directory")->required();
+  auto* predict = command("predict", "Label or score new texts", [&o, &max_seq_len] {
+    deberta::run_predict({o.task, o.model, o.input, o.output, max_seq_len}, std::cout, std::cerr);
+    return 0;
+  });
+  predict->add_option("--model", o.model, "Checkpoint directory, e.g. RUN/checkpoint-best")->required();
   predict->add_option("--task", o.task, "Task name")->required();
-  predict->add_option("--input", o.input, "TSV of texts or pairs")->required();
+  predict->add_option("--input", o.input, "TSV with a header: text, or text_a and text_b; other columns are copied")
+      ->required();
   predict->add_option("--output", o.output, "Where to write predictions (default: standard output)");
+  predict->add_option("--max-seq-len", max_seq_len, max_seq_len_help)->check(CLI::PositiveNumber);
 
   auto* suite = command("suite", "Run models x tasks x seeds, then write the table", [&o, &threads] {
     deberta::SuiteOptions options;
