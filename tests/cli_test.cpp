@@ -32,15 +32,6 @@ TEST_CASE("the tasks subcommand prints the registry and exits 0") {
   CHECK_FALSE(result.output.empty());
 }
 
-TEST_CASE("an unbuilt subcommand says so in one sentence and exits 2") {
-  const auto result = run_cli("suite --suite configs/suites/ci.yaml");
-  INFO(result.output);
-  CHECK(result.exit_code == 2);
-  CHECK(result.output.find("not built yet") != std::string::npos);
-  // It prints no made-up output: one line on stderr and nothing else.
-  CHECK(result.output.find('\n') == result.output.size() - 1);
-}
-
 TEST_CASE("a missing required flag is a usage error, not a crash") {
   const auto result = run_cli("forward --model x");
   INFO(result.output);

@@ -28,17 +28,9 @@
 
 namespace {
 
-constexpr int kNotBuilt = 2;
-
 std::string version_string() {
   return std::string("deberta-bench ") + DEBERTA_BENCH_VERSION + " (sentencepiece " + DEBERTA_BENCH_SPM_VERSION +
          ", libtorch " + deberta::torch_version() + ")";
-}
-
-// A subcommand of the CLI contract whose implementation has not landed yet.
-int not_built(const std::string& command, int issue) {
-  std::cerr << "deberta-bench " << command << ": not built yet; it arrives with issue #" << issue << ".\n";
-  return kNotBuilt;
 }
 
 struct Options {
