@@ -203,6 +203,12 @@ std::string config_dir() {
   return env != nullptr && *env != '\0' ? env : DEBERTA_BENCH_CONFIG_DIR;
 }
 
+std::string default_data_dir() {
+  const char* env = std::getenv("DEBERTA_BENCH_DATA");
+  if (env != nullptr && *env != '\0') return env;
+  return (std::filesystem::path(config_dir()) / ".." / "data" / "samples").lexically_normal().string();
+}
+
 ConfigValues resolve_config(const ConfigSources& sources, const std::map<std::string, std::string>& data_defaults) {
   std::vector<std::string> data_options;
   ConfigValues values;

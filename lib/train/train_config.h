@@ -48,6 +48,10 @@ std::string config_to_yaml(const ConfigValues& values);
 // (compiled in), so the tool finds its task files from any working directory.
 std::string config_dir();
 
+// The data directory when --data-dir is not given: $DEBERTA_BENCH_DATA, else
+// the samples beside configs/, so `finetune` and `bench` work from any directory.
+std::string default_data_dir();
+
 struct ConfigSources {
   std::string task_file;          // configs/tasks/<task>.yaml; empty when the task has none (a YAML tsv task)
   std::string model_preset_file;  // a model's training.yaml (after the task defaults); empty for none

@@ -37,12 +37,6 @@ constexpr const char* kBuiltinModel = "builtin:tiny-default";
 constexpr const char* kStateFile = "trainer_state.json";
 constexpr const char* kOptimizerFile = "optimizer.pt";
 
-std::string default_data_dir() {
-  const char* env = std::getenv("DEBERTA_BENCH_DATA");
-  if (env != nullptr && *env != '\0') return env;
-  return (fs::path(config_dir()) / ".." / "data" / "samples").lexically_normal().string();
-}
-
 std::string builtin_model_dir() { return config_dir() + "/models/tiny-default"; }
 
 std::string model_name_of(const std::string& model_dir) {
