@@ -36,13 +36,13 @@ std::string version_string() {
 struct Options {
   // Shared by several subcommands.
   std::string model, task, config, recipe, data_dir, output_dir, input, output, results, baseline, suite, reference,
-      format = "markdown", split = "test", record, mode = "forward", preset = "xsmall";
+      format = "markdown", split = "test", record;
   std::vector<std::string> set_values, results_dirs, per_task;
   std::string text, pair, inputs, seeds, resume;
   int64_t stop_after_steps = 0;
-  int max_length = 512, seed = 42, batch = 32, seq_len = 128, vocab_size = 8000;
+  int max_length = 512, seed = 42, vocab_size = 8000;
   double tolerance = 0.0;
-  bool dry_run = false, update = false, json = false, strict = false;
+  bool dry_run = false, update = false, strict = false;
 };
 
 }  // namespace
@@ -228,23 +228,34 @@ int main(int argc, char** argv) {
   replay->add_option("--model", o.model, "Hugging Face model directory")->required();
   replay->add_option("--record", o.record, "Training record, e.g. train_golden.json")->required();
 
-  auto* bench = command("bench", "Measure forward, training-step or epoch throughput", [&o, &threads] {
-    deberta::BenchOptions options;
-    options.mode = o.mode;
-    options.preset = o.preset;
-    options.batch = o.batch;
-    options.seq_len = o.seq_len;
-    options.threads = threads;
-    options.json = o.json;
-    deberta::run_bench(options, std::cout);
-    return 0;
-  });
-  bench->add_option("--mode", o.mode, "forward, train or epoch")->check(CLI::IsMember({"forward", "train", "epoch"}));
-  bench->add_option("--preset", o.preset, "Model shape preset");
-  bench->add_option("--batch", o.batch, "Batch size");
-  bench->add_option("--seq-len", o.seq_len, "Sequence length");
-  bench->add_option("--task", o.task, "Task for --mode epoch");
-  bench->add_flag("--json", o.json, "Print one JSON object");
+  deberta::BenchOptions bench_options;
+  bool no_group_by_length = false;
+  auto* bench = command("bench", "Measure forward, training-step or epoch throughput",
+                        [&bench_options, &no_group_by_length, &threads] {
+                          bench_options.threads = threads;
+                          bench_options.group_by_length = !no_group_by_length;
+                          deberta::run_bench(bench_options, std::cout);
+                          return 0;
+                        });
+  bench->add_option("--mode", bench_options.mode, "forward, train (a full training step) or epoch (--task's data)")
+      ->check(CLI::IsMember({"forward", "train", "epoch"}))
+      ->capture_default_str();
+  bench->add_option("--preset", bench_options.preset, "Model shape preset: xsmall, small or base")
+      ->capture_default_str();
+  bench->add_option("--batch", bench_options.batch, "Batch size")->capture_default_str();
+  bench->add_option("--seq-len", bench_options.seq_len, "Sequence length (forward and train)")->capture_default_str();
+  bench->add_option("--warmup", bench_options.warmup, "Untimed iterations first (forward and train)")
+      ->capture_default_str();
+  bench->add_option("--iters", bench_options.iterations, "Timed iterations; the median is reported (forward and train)")
+      ->capture_default_str();
+  bench->add_option("--task", bench_options.task, "Task whose training split --mode epoch runs, e.g. nsmc");
+  bench->add_option("--data-dir", bench_options.data_dir,
+                    "Data directory for --mode epoch (default: $DEBERTA_BENCH_DATA, else data/samples)");
+  bench->add_option("--max-examples", bench_options.max_examples, "Training examples --mode epoch runs; 0: all")
+      ->capture_default_str();
+  bench->add_flag("--no-group-by-length", no_group_by_length,
+                  "--mode epoch: shuffle without grouping by length, to see what grouping saves");
+  bench->add_flag("--json", bench_options.json, "Print one JSON object");
 
   auto* train_tok = command("train-tokenizer", "Train a SentencePiece unigram tokenizer", [&o] {
     deberta::train_tokenizer({o.input, o.output_dir, o.vocab_size});

@@ -5,15 +5,30 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 
+#include "data/batching.h"
+#include "data/dataset.h"
 #include "model/deberta.h"
+#include "model/weights.h"
+#include "runtime/runtime.h"
+#include "tasks/registry.h"
+#include "tokenizer/tokenizer.h"
+#include "train/collate.h"
+#include "train/features.h"
+#include "train/optimizer.h"
+#include "train/step.h"
+#include "train/train_config.h"
 
 namespace deberta {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
 
 // team-lucid/deberta-v3-*-korean shapes: vocab 64100, 256 log buckets.
 DebertaConfig preset_config(const std::string& preset) {
@@ -50,48 +65,181 @@ double forward_flops(const DebertaConfig& c, int64_t batch, int64_t seq_len) {
   return layers * (batch * seq_len * per_token + per_sequence) + batch * 2 * h * h + batch * 2 * h * c.num_labels();
 }
 
-}  // namespace
+// bench_ref.py counts a training step as forward plus a backward of twice its cost.
+double train_flops(const DebertaConfig& c, int64_t batch, int64_t seq_len) {
+  return 3 * forward_flops(c, batch, seq_len);
+}
 
-void run_bench(const BenchOptions& options, std::ostream& out) {
-  if (options.mode != "forward")
-    throw std::invalid_argument("bench --mode " + options.mode + " is not built yet; it arrives with the trainer");
-  if (options.batch < 1 || options.seq_len < 2 || options.seq_len > 512)
-    throw std::invalid_argument("bench needs --batch >= 1 and 2 <= --seq-len <= 512");
-  torch::manual_seed(0);
-  const auto config = preset_config(options.preset);
-  DebertaV2ForSequenceClassification model(config);
-  model->eval();
-  auto ids = torch::randint(5, 64000, {options.batch, options.seq_len}, torch::kLong);
-  ids.select(1, 0).fill_(1);
-  const ModelInputs inputs{ids, torch::ones_like(ids), torch::zeros_like(ids)};
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-  torch::InferenceMode inference;
-  std::vector<double> seconds;
-  for (int i = 0; i < options.warmup + options.iterations; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    model(inputs);
-    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    if (i >= options.warmup) seconds.push_back(elapsed.count());
-  }
-  std::sort(seconds.begin(), seconds.end());
-  const double median = seconds[seconds.size() / 2];
-  const nlohmann::json result = {
-      {"implementation", "deberta-bench"},
-      {"mode", options.mode},
-      {"preset", options.preset},
-      {"batch", options.batch},
-      {"seq_len", options.seq_len},
-      {"threads", options.threads},
-      {"median_s", median},
-      {"examples_per_s", options.batch / median},
-      {"tokens_per_s", static_cast<double>(options.batch) * options.seq_len / median},
-      {"gflops", forward_flops(config, options.batch, options.seq_len) / median / 1e9},
-  };
-  if (options.json) {
+// bench_ref.py's optimiser (AdamW, lr 1e-5, eps 1e-6, weight decay 0.01, clip
+// 1.0) at a constant rate, so that no step is skipped at rate 0.
+Optimization make_optimization(const DebertaV2ForSequenceClassification& model) {
+  LrSchedule schedule;
+  schedule.type = ScheduleType::constant_with_warmup;
+  schedule.lr = 1e-5;
+  return {make_adamw(*model, {0.9, 0.999, 1e-6, 0.01}), schedule, 1.0};
+}
+
+void print(const nlohmann::ordered_json& result, bool json, std::ostream& out) {
+  if (json) {
     out << result.dump() << '\n';
     return;
   }
-  for (const auto& [key, value] : result.items()) out << fmt::format("{:>16}: {}\n", key, value.dump());
+  for (const auto& [key, value] : result.items())
+    out << fmt::format("{:>20}: {}\n", key, value.is_string() ? value.get<std::string>() : value.dump());
+}
+
+double median_seconds(const BenchOptions& options, const std::function<void()>& step) {
+  std::vector<double> seconds;
+  for (int i = 0; i < options.warmup + options.iterations; ++i) {
+    const auto start = Clock::now();
+    step();
+    if (i >= options.warmup) seconds.push_back(seconds_since(start));
+  }
+  std::sort(seconds.begin(), seconds.end());
+  return seconds[seconds.size() / 2];
+}
+
+// Full-length random sequences, as bench_ref.py builds them.
+ModelInputs random_inputs(const BenchOptions& options) {
+  auto ids = torch::randint(5, 64000, {options.batch, options.seq_len}, torch::kLong);
+  ids.select(1, 0).fill_(1);
+  return {ids, torch::ones_like(ids), torch::zeros_like(ids)};
+}
+
+void bench_fixed_shape(const BenchOptions& options, std::ostream& out) {
+  if (options.batch < 1 || options.seq_len < 2 || options.seq_len > 512)
+    throw std::invalid_argument("bench needs --batch >= 1 and 2 <= --seq-len <= 512");
+  if (!options.task.empty())
+    throw std::invalid_argument("bench --task goes with --mode epoch; --mode " + options.mode +
+                                " runs random full-length sequences");
+  if (options.warmup < 0 || options.iterations < 1)
+    throw std::invalid_argument("bench needs --warmup >= 0 and --iters >= 1");
+  torch::manual_seed(0);
+  const auto config = preset_config(options.preset);
+  DebertaV2ForSequenceClassification model(config);
+  const ModelInputs inputs = random_inputs(options);
+
+  double median = 0;
+  double flops = 0;
+  if (options.mode == "train") {
+    initialise_weights(*model, config.initializer_range);
+    Optimization optimization = make_optimization(model);
+    const Batch batch{inputs, torch::randint(0, 2, {options.batch}, torch::kLong)};
+    int64_t step = 0;
+    median = median_seconds(options, [&] {
+      if (!train_step(model, optimization, step++, {batch}).finite)
+        throw std::runtime_error("bench: the loss or the gradient norm is not finite");
+    });
+    flops = train_flops(config, options.batch, options.seq_len);
+  } else {
+    model->eval();
+    torch::InferenceMode inference;
+    median = median_seconds(options, [&] { model(inputs); });
+    flops = forward_flops(config, options.batch, options.seq_len);
+  }
+  print(
+      {
+          {"implementation", "deberta-bench"},
+          {"mode", options.mode},
+          {"preset", options.preset},
+          {"batch", options.batch},
+          {"seq_len", options.seq_len},
+          {"threads", options.threads},
+          {"median_s", median},
+          {"examples_per_s", options.batch / median},
+          {"tokens_per_s", static_cast<double>(options.batch) * options.seq_len / median},
+          {"gflops", flops / median / 1e9},
+          {"torch", torch_version()},
+      },
+      options.json, out);
+}
+
+// An epoch as finetune runs it: the task's training split tokenized at the
+// task's max_seq_len, length-grouped shuffled batches padded to their longest
+// example, and one trainer step each. The tokenizer is the built-in model's,
+// the only one shipped; its ids all fall inside the preset's vocabulary.
+void bench_epoch(const BenchOptions& options, std::ostream& out) {
+  if (options.task.empty())
+    throw std::invalid_argument(
+        "bench --mode epoch needs --task (e.g. --task nsmc): it runs that task's training data");
+  if (options.batch < 1) throw std::invalid_argument("bench needs --batch >= 1");
+  if (options.max_examples < 0) throw std::invalid_argument("bench needs --max-examples >= 0 (0: all)");
+  const TaskSpec task = resolve_task(options.task);
+  const std::string data_dir = options.data_dir.empty() ? default_data_dir() : options.data_dir;
+  const std::string tokenizer_dir = config_dir() + "/models/tiny-default";
+
+  const auto encode_start = Clock::now();
+  const SplitData split = load_split(task, "train", data_dir);
+  const Tokenizer tokenizer = load_tokenizer(tokenizer_dir);
+  EncodeOptions encode;
+  encode.max_seq_len = task.max_seq_len;
+  encode.limit = static_cast<size_t>(options.max_examples);
+  std::ostringstream cache_log;  // no cache is used, so nothing is written here
+  const EncodedSplit train = encode_split(split, task, tokenizer, encode, cache_log);
+  const double encode_s = seconds_since(encode_start);
+  if (train.encodings.empty()) throw std::runtime_error("bench: the " + task.name + " training split is empty");
+
+  torch::manual_seed(0);
+  auto config = preset_config(options.preset);
+  if (tokenizer.vocab_size() > config.vocab_size)
+    throw std::runtime_error(fmt::format("bench: the tokenizer of {} has {} ids, more than the preset's {}",
+                                         tokenizer_dir, tokenizer.vocab_size(), config.vocab_size));
+  set_labels(config, task.is_regression() ? std::vector<std::string>{"score"} : task.labels);
+  DebertaV2ForSequenceClassification model(config);
+  initialise_weights(*model, config.initializer_range);
+  Optimization optimization = make_optimization(model);
+
+  const int64_t pad_id = tokenizer.special_tokens().pad.id;
+  const auto batches =
+      epoch_batches(train.lengths, static_cast<size_t>(options.batch), true, options.group_by_length, 42);
+  int64_t real_tokens = 0, padded_tokens = 0;
+  double flops = 0;
+  const auto start = Clock::now();
+  for (size_t step = 0; step < batches.size(); ++step) {
+    const Batch batch = collate(train.encodings, train.targets, batches[step], pad_id, task.is_regression());
+    const int64_t rows = batch.inputs.input_ids.size(0), width = batch.inputs.input_ids.size(1);
+    real_tokens += batch.inputs.attention_mask.sum().item<int64_t>();
+    padded_tokens += rows * width;
+    flops += train_flops(config, rows, width);
+    if (!train_step(model, optimization, static_cast<int64_t>(step), {batch}).finite)
+      throw std::runtime_error("bench: the loss or the gradient norm is not finite");
+  }
+  const double seconds = seconds_since(start);
+  const auto examples = static_cast<int64_t>(train.encodings.size());
+  print(
+      {
+          {"implementation", "deberta-bench"},
+          {"mode", options.mode},
+          {"preset", options.preset},
+          {"task", task.name},
+          {"data_dir", data_dir},
+          {"examples", examples},
+          {"batch", options.batch},
+          {"batches", batches.size()},
+          {"max_seq_len", task.max_seq_len},
+          {"group_by_length", options.group_by_length},
+          {"threads", options.threads},
+          {"tokenize_s", encode_s},
+          {"epoch_s", seconds},
+          {"examples_per_s", examples / seconds},
+          {"tokens_per_s", real_tokens / seconds},
+          {"padded_tokens_per_s", padded_tokens / seconds},
+          {"padding_fraction", 1.0 - static_cast<double>(real_tokens) / static_cast<double>(padded_tokens)},
+          {"mean_padded_len", static_cast<double>(padded_tokens) / examples},
+          {"gflops", flops / seconds / 1e9},
+          {"torch", torch_version()},
+      },
+      options.json, out);
+}
+
+}  // namespace
+
+void run_bench(const BenchOptions& options, std::ostream& out) {
+  if (options.mode == "epoch") return bench_epoch(options, out);
+  if (options.mode == "forward" || options.mode == "train") return bench_fixed_shape(options, out);
+  throw std::invalid_argument("unknown bench --mode '" + options.mode + "' (forward, train, epoch)");
 }
 
 }  // namespace deberta

@@ -1,13 +1,22 @@
-// `deberta-bench bench`: throughput of the model at fixed shapes.
+// `deberta-bench bench`: throughput of the model at fixed shapes, of the
+// training step, and of an epoch over a task's real training data.
 #pragma once
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 
 namespace deberta {
 
+// The default of --max-examples: enough batches for a stable figure, and a
+// run of xsmall takes about a minute on one core.
+constexpr int64_t kDefaultEpochExamples = 512;
+
 struct BenchOptions {
-  std::string mode = "forward";  // forward (train and epoch arrive with the trainer)
+  // forward: inference at batch x seq_len. train: one trainer step (forward,
+  // backward, clipping, AdamW) at batch x seq_len. epoch: a trainer step per
+  // batch of `task`'s training split, padded dynamically.
+  std::string mode = "forward";
   std::string preset = "xsmall";
   int batch = 32;
   int seq_len = 128;
@@ -15,10 +24,17 @@ struct BenchOptions {
   int warmup = 2;
   int iterations = 5;
   bool json = false;
+  // --mode epoch only.
+  std::string task;
+  std::string data_dir;                          // empty: default_data_dir(), as finetune
+  int64_t max_examples = kDefaultEpochExamples;  // 0: the whole training split
+  bool group_by_length = true;
 };
 
-// Times the mode on random weights and prints examples/s, tokens/s and
-// GFLOP/s (FLOPs counted as ../shared/reference/bench_ref.py counts them).
+// Runs the mode on random weights and prints examples/s, tokens/s and GFLOP/s
+// (FLOPs counted as ../shared/reference/bench_ref.py counts them; training
+// counts backward as twice forward). Throws std::invalid_argument on bad
+// options.
 void run_bench(const BenchOptions& options, std::ostream& out);
 
 }  // namespace deberta

@@ -48,7 +48,7 @@ std::string config_to_yaml(const ConfigValues& values);
 // (compiled in), so the tool finds its task files from any working directory.
 std::string config_dir();
 
-// The data directory finetune, evaluate and predict read when no --data-dir
+// The data directory finetune, evaluate, predict and bench read when no --data-dir
 // is given: $DEBERTA_BENCH_DATA, else the shipped samples (data/samples beside
 // configs/), so that a fresh checkout runs from any working directory.
 std::string default_data_dir();
