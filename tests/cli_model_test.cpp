@@ -14,15 +14,13 @@ namespace {
 
 // A scratch copy of a fixture directory that a test may damage.
 struct ScratchModel {
-  fs::path dir;
+  deberta::test::ScratchDir scratch;
+  fs::path dir = scratch.path();
   explicit ScratchModel(const std::string& fixture) {
-    dir = fs::temp_directory_path() / ("deberta-bench-cli-" + fixture + "-" + std::to_string(rand()));
-    fs::create_directories(dir);
     for (const char* file : {"config.json", "model.safetensors", "spm.model", "tokenizer_config.json",
                              "special_tokens_map.json", "golden.json"})
       fs::copy_file(fixture_dir(fixture) + "/" + file, dir / file);
   }
-  ~ScratchModel() { fs::remove_all(dir); }
   std::string path(const std::string& file) const { return (dir / file).string(); }
   std::string bytes(const std::string& file) const { return deberta::test::read_text(path(file)); }
   void write(const std::string& file, const std::string& content) const {

@@ -1,5 +1,4 @@
 // evaluate and predict on checkpoints that a short finetune run writes.
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -15,6 +14,7 @@ namespace fs = std::filesystem;
 using deberta::test::read_json;
 using deberta::test::read_text;
 using deberta::test::run_cli;
+using deberta::test::ScratchDir;
 
 namespace {
 
@@ -23,25 +23,9 @@ const char* kQuick =
     " --set training.max_steps=12 --set training.batch_size=16 --set training.eval_batch_size=256"
     " --set optimizer.lr=1e-3 --set training.max_train_examples=192";
 
-// A directory under the system's temporary directory, unique to this process
-// and removed however the test ends.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / ("deberta-bench-" + name + "-" + std::to_string(getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
-
 // Fine-tunes `task` briefly into dir/run and returns the run directory.
-std::string fine_tune(const TempDir& dir, const std::string& task, const std::string& extra = "") {
-  const std::string run = dir / "run";
+std::string fine_tune(const ScratchDir& dir, const std::string& task, const std::string& extra = "") {
+  const std::string run = dir.file("run");
   const auto result = run_cli("--threads 1 finetune --task " + task + " --output-dir '" + run + "'" + kQuick + extra);
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
@@ -66,9 +50,9 @@ std::vector<std::vector<std::string>> tsv_rows(const std::string& text) {
 
 TEST_CASE("evaluate on the test split of a run's best checkpoint gives exactly the test metrics finetune reported") {
   // KorSTS's pearson and spearman are real numbers: equal to the last bit only if the logits are.
-  const TempDir dir("evaluate-test");
+  const ScratchDir dir;
   const std::string run = fine_tune(dir, "korsts", " --set training.max_seq_len=48");
-  const std::string output = dir / "eval.json";
+  const std::string output = dir.file("eval.json");
   const auto result = run_cli("--threads 1 evaluate --task korsts --split test --model '" + run +
                               "/checkpoint-best' --output '" + output + "'");
   INFO(result.output);
@@ -89,9 +73,9 @@ TEST_CASE("evaluate on the test split of a run's best checkpoint gives exactly t
 
 TEST_CASE("evaluate on the dev split gives the dev metrics of the selected checkpoint") {
   // NSMC has no dev file: dev is the seeded slice of train that the run held out.
-  const TempDir dir("evaluate-dev");
+  const ScratchDir dir;
   const std::string run = fine_tune(dir, "nsmc");
-  const std::string output = dir / "eval.json";
+  const std::string output = dir.file("eval.json");
   const auto result = run_cli("--threads 1 evaluate --task nsmc --split dev --model '" + run +
                               "/checkpoint-best/' --output '" + output + "'");
   INFO(result.output);
@@ -106,15 +90,15 @@ TEST_CASE("evaluate on the dev split gives the dev metrics of the selected check
 }
 
 TEST_CASE("predict labels a pair TSV with one row per input and probabilities that sum to one") {
-  const TempDir dir("predict-pairs");
+  const ScratchDir dir;
   const std::string run = fine_tune(dir, "question_pair");
-  const std::string input = dir / "pairs.tsv";
+  const std::string input = dir.file("pairs.tsv");
   deberta::write_file_atomically(input,
                                  "id\ttext_a\ttext_b\n"
                                  "q1\t매일 아침 피곤해\t매일 아침 피곤해\n"
                                  "q2\t왜 성적이 안오를까?\t공부방법이 잘못된걸까?\n"
                                  "q3\t정말 힘드네\t정말. 정말 쉽지가 않네.\n");
-  const std::string output = dir / "predictions.tsv";
+  const std::string output = dir.file("predictions.tsv");
   const auto result = run_cli("--threads 1 predict --task question_pair --model '" + run +
                               "/checkpoint-best' --input '" + input + "' --output '" + output + "'");
   INFO(result.output);
@@ -135,9 +119,9 @@ TEST_CASE("predict labels a pair TSV with one row per input and probabilities th
 }
 
 TEST_CASE("predict on korsts writes a similarity score per pair") {
-  const TempDir dir("predict-korsts");
+  const ScratchDir dir;
   const std::string run = fine_tune(dir, "korsts");
-  const std::string input = dir / "pairs.tsv";
+  const std::string input = dir.file("pairs.tsv");
   // Exactly two columns: they are the pair, whatever their names.
   deberta::write_file_atomically(input,
                                  "sentence1\tsentence2\n"
@@ -161,9 +145,9 @@ TEST_CASE("predict on korsts writes a similarity score per pair") {
 }
 
 TEST_CASE("predict refuses an input row with a wrong field count or an empty text naming the file and line") {
-  const TempDir dir("predict-bad-row");
+  const ScratchDir dir;
   const std::string run = fine_tune(dir, "nsmc", " --set training.max_steps=1");
-  const std::string input = dir / "texts.tsv";
+  const std::string input = dir.file("texts.tsv");
   const std::string command =
       "--threads 1 predict --task nsmc --model '" + run + "/checkpoint-best' --input '" + input + "'";
 
@@ -196,15 +180,15 @@ TEST_CASE("evaluate refuses a checkpoint whose labels are not the task's") {
 }
 
 TEST_CASE("evaluate and predict refuse a checkpoint with no classification head") {
-  const TempDir dir("no-head");
+  const ScratchDir dir;
   const std::string fixture = deberta::test::fixture_dir("deberta-v3-tiny");
   auto checkpoint = deberta::read_checkpoint(fixture);
   for (auto it = checkpoint.tensors.begin(); it != checkpoint.tensors.end();)
     it = it->first.rfind("classifier.", 0) == 0 || it->first.rfind("pooler.", 0) == 0 ? checkpoint.tensors.erase(it)
                                                                                       : std::next(it);
-  const std::string base = dir / "base";
+  const std::string base = dir.file("base");
   deberta::write_checkpoint(base, checkpoint.config, checkpoint.tensors, fixture);
-  const std::string input = dir / "texts.tsv";
+  const std::string input = dir.file("texts.tsv");
   deberta::write_file_atomically(input, "text_a\ttext_b\n좋아요\t좋아요\n");
   for (const std::string& command : {"evaluate --task kornli --model '" + base + "'",
                                      "predict --task kornli --model '" + base + "' --input '" + input + "'"}) {

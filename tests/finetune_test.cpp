@@ -10,6 +10,7 @@
 
 namespace fs = std::filesystem;
 using deberta::test::run_cli;
+using deberta::test::ScratchDir;
 
 namespace {
 const char* kQuick =
@@ -23,8 +24,8 @@ size_t count_lines(const std::string& path) {
 }  // namespace
 
 TEST_CASE("finetune on the nsmc sample writes a complete run directory") {
-  const auto run = fs::temp_directory_path() / "deberta-bench-finetune-nsmc";
-  fs::remove_all(run);
+  const ScratchDir scratch;
+  const fs::path run = scratch.file("finetune-nsmc");
   const auto result = run_cli("--threads 1 finetune --task nsmc --output-dir '" + run.string() + "'" + kQuick);
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
@@ -53,14 +54,13 @@ TEST_CASE("finetune on the nsmc sample writes a complete run directory") {
 
   const auto checkpoint = deberta::read_checkpoint((run / "checkpoint-best").string());
   CHECK(checkpoint.config.labels == std::vector<std::string>{"0", "1"});
-  fs::remove_all(run);
 }
 
 TEST_CASE("the same seed gives the same run and the result records it") {
-  const auto a = fs::temp_directory_path() / "deberta-bench-finetune-a";
-  const auto b = fs::temp_directory_path() / "deberta-bench-finetune-b";
+  const ScratchDir scratch;
+  const fs::path a = scratch.file("finetune-a");
+  const fs::path b = scratch.file("finetune-b");
   for (const auto& run : {a, b}) {
-    fs::remove_all(run);
     const auto result =
         run_cli("--threads 1 finetune --task question_pair --seed 7 --output-dir '" + run.string() + "'" + kQuick);
     INFO(result.output);
@@ -72,13 +72,11 @@ TEST_CASE("the same seed gives the same run and the result records it") {
   CHECK(ra.at("test") == rb.at("test"));
   CHECK(deberta::test::read_text((a / "predictions-test.tsv").string()) ==
         deberta::test::read_text((b / "predictions-test.tsv").string()));
-  fs::remove_all(a);
-  fs::remove_all(b);
 }
 
 TEST_CASE("finetune on korsts trains a regression head and reports spearman and pearson") {
-  const auto run = fs::temp_directory_path() / "deberta-bench-finetune-korsts";
-  fs::remove_all(run);
+  const ScratchDir scratch;
+  const fs::path run = scratch.file("finetune-korsts");
   const auto result = run_cli("--threads 1 finetune --task korsts --output-dir '" + run.string() + "'" + kQuick);
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
@@ -86,7 +84,6 @@ TEST_CASE("finetune on korsts trains a regression head and reports spearman and 
   CHECK(results.at("headline_metric") == "spearman");
   CHECK(results.at("test").contains("pearson"));
   CHECK(deberta::test::read_text((run / "predictions-test.tsv").string()).rfind("index\tscore\n", 0) == 0);
-  fs::remove_all(run);
 }
 
 TEST_CASE("finetune refuses an unknown setting and lists the valid keys") {
@@ -119,10 +116,9 @@ std::string trainer_state_without_time(const fs::path& run) {
 }  // namespace
 
 TEST_CASE("a run stopped halfway and resumed ends bit-identical to an uninterrupted run") {
-  const auto whole = fs::temp_directory_path() / "deberta-bench-resume-whole";
-  const auto split = fs::temp_directory_path() / "deberta-bench-resume-split";
-  fs::remove_all(whole);
-  fs::remove_all(split);
+  const ScratchDir scratch;
+  const fs::path whole = scratch.file("resume-whole");
+  const fs::path split = scratch.file("resume-split");
   // Both runs stop at step 14 (the second epoch) so that the weights and the
   // optimizer state in flight can be compared, not only the best checkpoint.
   auto result = run_cli(std::string(kResumable) + " --stop-after-steps 14 --output-dir '" + whole.string() + "'");
@@ -154,13 +150,11 @@ TEST_CASE("a run stopped halfway and resumed ends bit-identical to an uninterrup
   CHECK(without_timings(deberta::test::read_json((whole / "results.json").string())) ==
         without_timings(deberta::test::read_json((split / "results.json").string())));
   CHECK_FALSE(fs::exists(split / "checkpoint-last"));
-  fs::remove_all(whole);
-  fs::remove_all(split);
 }
 
 TEST_CASE("resume takes its settings from the run directory and refuses other run flags") {
-  const auto run = fs::temp_directory_path() / "deberta-bench-resume-flags";
-  fs::remove_all(run);
+  const ScratchDir scratch;
+  const fs::path run = scratch.file("resume-flags");
   auto result = run_cli("--threads 1 finetune --resume '" + run.string() + "' --set optimizer.lr=1");
   CHECK(result.exit_code == 1);
   CHECK(result.output.find("give no other run flags") != std::string::npos);
@@ -171,10 +165,9 @@ TEST_CASE("resume takes its settings from the run directory and refuses other ru
 }
 
 TEST_CASE("a run's config.yaml alone re-runs the job with the same results") {
-  const auto first = fs::temp_directory_path() / "deberta-bench-rerun-first";
-  const auto again = fs::temp_directory_path() / "deberta-bench-rerun-again";
-  fs::remove_all(first);
-  fs::remove_all(again);
+  const ScratchDir scratch;
+  const fs::path first = scratch.file("rerun-first");
+  const fs::path again = scratch.file("rerun-again");
   auto result = run_cli("--threads 1 finetune --task korsts --seed 5 --output-dir '" + first.string() + "'" + kQuick);
   REQUIRE(result.exit_code == 0);
   result = run_cli("--threads 1 finetune --config '" + (first / "config.yaml").string() + "' --output-dir '" +
@@ -183,13 +176,11 @@ TEST_CASE("a run's config.yaml alone re-runs the job with the same results") {
   REQUIRE(result.exit_code == 0);
   CHECK(without_timings(deberta::test::read_json((first / "results.json").string())) ==
         without_timings(deberta::test::read_json((again / "results.json").string())));
-  fs::remove_all(first);
-  fs::remove_all(again);
 }
 
 TEST_CASE("several seeds run one after another and report the mean and sample std of the headline") {
-  const auto base = fs::temp_directory_path() / "deberta-bench-seeds";
-  fs::remove_all(base);
+  const ScratchDir scratch;
+  const fs::path base = scratch.file("seeds");
   const auto result =
       run_cli("--threads 1 finetune --task question_pair --seeds 1,2 --output-dir '" + base.string() + "'" + kQuick);
   INFO(result.output);
@@ -201,7 +192,6 @@ TEST_CASE("several seeds run one after another and report the mean and sample st
   CHECK(summary.at("mean").get<double>() == Approx((a + b) / 2));
   CHECK(summary.at("std").get<double>() == Approx(std::abs(a - b) / std::sqrt(2.0)).margin(1e-12));
   CHECK(result.output.find("over 2 seeds") != std::string::npos);
-  fs::remove_all(base);
 }
 
 TEST_CASE("a bad seed list is refused naming the item") {
@@ -211,10 +201,10 @@ TEST_CASE("a bad seed list is refused naming the item") {
 }
 
 TEST_CASE("tokenized features come from the cache on the second run with the same results") {
-  const auto cache = fs::temp_directory_path() / "deberta-bench-feature-cache";
-  const auto first = fs::temp_directory_path() / "deberta-bench-cache-first";
-  const auto second = fs::temp_directory_path() / "deberta-bench-cache-second";
-  for (const auto& dir : {cache, first, second}) fs::remove_all(dir);
+  const ScratchDir scratch;
+  const fs::path cache = scratch.file("feature-cache");
+  const fs::path first = scratch.file("cache-first");
+  const fs::path second = scratch.file("cache-second");
   const std::string environment = "DEBERTA_BENCH_CACHE='" + cache.string() + "'";
   auto result =
       run_cli("--threads 1 finetune --task korsts --output-dir '" + first.string() + "'" + kQuick, environment);
@@ -237,13 +227,12 @@ TEST_CASE("tokenized features come from the cache on the second run with the sam
                    environment);
   REQUIRE(result.exit_code == 0);
   CHECK(result.output.find("read from") == std::string::npos);
-  for (const auto& dir : {cache, first, second}) fs::remove_all(dir);
 }
 
 TEST_CASE("a damaged feature cache entry is tokenized again and the run goes on") {
-  const auto cache = fs::temp_directory_path() / "deberta-bench-feature-cache-damaged";
-  const auto run = fs::temp_directory_path() / "deberta-bench-cache-damaged";
-  fs::remove_all(cache);
+  const ScratchDir scratch;
+  const fs::path cache = scratch.file("feature-cache-damaged");
+  const fs::path run = scratch.file("cache-damaged");
   const std::string environment = "DEBERTA_BENCH_CACHE='" + cache.string() + "'";
   REQUIRE(run_cli("--threads 1 finetune --task korsts --output-dir '" + run.string() + "'" + kQuick, environment)
               .exit_code == 0);
@@ -253,13 +242,11 @@ TEST_CASE("a damaged feature cache entry is tokenized again and the run goes on"
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   CHECK(result.output.find("entry damaged, tokenizing again") != std::string::npos);
-  fs::remove_all(cache);
-  fs::remove_all(run);
 }
 
 TEST_CASE("the offline protocol trains on the dev file and labels the result as not comparable") {
-  const auto run = fs::temp_directory_path() / "deberta-bench-offline";
-  fs::remove_all(run);
+  const ScratchDir scratch;
+  const fs::path run = scratch.file("offline");
   const auto result = run_cli("--threads 1 finetune --task paws --set training.train_split=dev --output-dir '" +
                               run.string() + "'" + kQuick);
   INFO(result.output);
@@ -274,5 +261,4 @@ TEST_CASE("the offline protocol trains on the dev file and labels the result as 
   CHECK(dev_rows > 0);
   CHECK(train_rows - 9 * dev_rows >= 0);
   CHECK(train_rows - 9 * dev_rows < 10);
-  fs::remove_all(run);
 }

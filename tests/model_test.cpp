@@ -16,6 +16,7 @@ using namespace deberta;
 using deberta::test::golden_long_matrix;
 using deberta::test::golden_tensor;
 using deberta::test::max_abs_diff;
+using deberta::test::ScratchDir;
 
 namespace {
 
@@ -200,7 +201,8 @@ TEST_CASE("a checkpoint written and read back gives identical outputs") {
   INFO(name);
   auto f = load_fixture(name);
   auto model = classifier_for(f.config, f.tensors);
-  const auto dir = std::filesystem::temp_directory_path() / ("deberta-bench-roundtrip-" + name);
+  const ScratchDir scratch;
+  const std::filesystem::path dir = scratch.file("roundtrip-" + name);
   write_checkpoint(dir.string(), f.config, model_tensors(*model), test::fixture_dir(name));
   auto reloaded = load_pretrained(dir.string(), /*strict=*/true);
   REQUIRE(reloaded.has_head());
@@ -210,5 +212,4 @@ TEST_CASE("a checkpoint written and read back gives identical outputs") {
   const auto after = reloaded.classifier(f.inputs);
   CHECK(torch::equal(before.last_hidden_state, after.last_hidden_state));
   CHECK(torch::equal(before.logits, after.logits));
-  std::filesystem::remove_all(dir);
 }

@@ -13,6 +13,8 @@
 
 #include "test_support.h"
 
+using deberta::test::ScratchDir;
+
 namespace {
 
 std::vector<int> encode(const sentencepiece::SentencePieceProcessor& spm, const std::string& text) {
@@ -42,7 +44,8 @@ TEST_CASE("sentencepiece encodes Korean text in the same process as libtorch") {
 }
 
 TEST_CASE("a sentencepiece model trained in-process loads and encodes alongside libtorch") {
-  const auto dir = std::filesystem::temp_directory_path() / "deberta-bench-spm-test";
+  const ScratchDir scratch;
+  const std::filesystem::path dir = scratch.file("spm-test");
   std::filesystem::create_directories(dir);
   const std::string prefix = (dir / "tiny").string();
   const auto status = sentencepiece::SentencePieceTrainer::Train(
@@ -62,5 +65,4 @@ TEST_CASE("a sentencepiece model trained in-process loads and encodes alongside 
 
   const auto t = torch::tensor(ids, torch::kLong).to(torch::kFloat);
   CHECK(torch::matmul(t, t).item<double>() == Approx(t.pow(2).sum().item<double>()));
-  std::filesystem::remove_all(dir);
 }

@@ -9,6 +9,7 @@
 
 namespace fs = std::filesystem;
 using deberta::test::run_cli;
+using deberta::test::ScratchDir;
 
 namespace {
 const char* kTinySuite = R"(description: two quick runs
@@ -26,17 +27,17 @@ task_set:
   korsts: {optimizer.lr: 1.0e-03}
 )";
 
-fs::path write_suite(const std::string& name, const std::string& text) {
-  const auto path = fs::temp_directory_path() / (name + ".yaml");
+fs::path write_suite(const ScratchDir& scratch, const std::string& name, const std::string& text) {
+  const fs::path path = scratch.file(name + ".yaml");
   deberta::write_file_atomically(path.string(), text);
   return path;
 }
 }  // namespace
 
 TEST_CASE("a suite dry run prints every run with its step estimate and trains nothing") {
-  const auto suite = write_suite("deberta-bench-suite-dry", kTinySuite);
-  const auto out = fs::temp_directory_path() / "deberta-bench-suite-dry-out";
-  fs::remove_all(out);
+  const ScratchDir scratch;
+  const auto suite = write_suite(scratch, "suite-dry", kTinySuite);
+  const fs::path out = scratch.file("suite-dry-out");
   const auto result = run_cli("suite --dry-run --suite '" + suite.string() + "' --output-dir '" + out.string() + "'");
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
@@ -48,9 +49,9 @@ TEST_CASE("a suite dry run prints every run with its step estimate and trains no
 }
 
 TEST_CASE("a suite runs every run into its own directory and skips finished runs when run again") {
-  const auto suite = write_suite("deberta-bench-suite-run", kTinySuite);
-  const auto out = fs::temp_directory_path() / "deberta-bench-suite-run-out";
-  fs::remove_all(out);
+  const ScratchDir scratch;
+  const auto suite = write_suite(scratch, "suite-run", kTinySuite);
+  const fs::path out = scratch.file("suite-run-out");
   auto result = run_cli("suite --suite '" + suite.string() + "' --output-dir '" + out.string() + "'");
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
@@ -71,13 +72,12 @@ TEST_CASE("a suite runs every run into its own directory and skips finished runs
   REQUIRE(result.exit_code == 0);
   CHECK(result.output.find("tiny / korsts / seed 7: finished earlier, skipped") != std::string::npos);
   CHECK(result.output.find("tiny / question_pair / seed 7: finished earlier, skipped") != std::string::npos);
-  fs::remove_all(out);
 }
 
 TEST_CASE("a suite resumes a run that was interrupted") {
-  const auto suite = write_suite("deberta-bench-suite-resume", kTinySuite);
-  const auto out = fs::temp_directory_path() / "deberta-bench-suite-resume-out";
-  fs::remove_all(out);
+  const ScratchDir scratch;
+  const auto suite = write_suite(scratch, "suite-resume", kTinySuite);
+  const fs::path out = scratch.file("suite-resume-out");
   const auto run_dir = out / "tiny" / "korsts" / "seed7";
   auto result = run_cli(
       "--threads 1 finetune --task korsts --seed 7 --stop-after-steps 3 --set training.max_steps=6 --set "
@@ -91,14 +91,14 @@ TEST_CASE("a suite resumes a run that was interrupted") {
   CHECK(result.output.find("tiny / korsts / seed 7 (resuming)") != std::string::npos);
   CHECK(result.output.find("resuming") != std::string::npos);
   CHECK(deberta::test::read_json((run_dir / "results.json").string()).at("steps") == 6);
-  fs::remove_all(out);
 }
 
 TEST_CASE("a suite file with an unknown field is refused naming the file and the field") {
-  const auto suite = write_suite("deberta-bench-suite-bad", std::string(kTinySuite) + "epochs: 3\n");
+  const ScratchDir scratch;
+  const auto suite = write_suite(scratch, "suite-bad", std::string(kTinySuite) + "epochs: 3\n");
   const auto result = run_cli("suite --dry-run --suite '" + suite.string() + "'");
   CHECK(result.exit_code == 1);
-  CHECK(result.output.find("deberta-bench-suite-bad.yaml") != std::string::npos);
+  CHECK(result.output.find(suite.string()) != std::string::npos);
   CHECK(result.output.find("unknown field 'epochs'") != std::string::npos);
 }
 

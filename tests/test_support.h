@@ -1,10 +1,12 @@
 // Helpers shared by the tests: where the test data is, and running the CLI.
 #pragma once
 
+#include <stdlib.h>
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -22,6 +24,40 @@ inline std::string read_text(const std::string& path) {
   text << in.rdbuf();
   return text.str();
 }
+
+// A fresh directory under the system's temporary directory, removed when the
+// object goes out of scope. Its name is unique (mkdtemp), so tests that ctest
+// runs in parallel, or two test runs on one machine, never share a directory.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "deberta-bench-test.XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& relative) const { return path_ + "/" + relative; }
+
+  // Writes `contents` byte for byte, creating the directories on the way.
+  std::string write(const std::string& relative, const std::string& contents) const {
+    const std::string target = file(relative);
+    std::filesystem::create_directories(std::filesystem::path(target).parent_path());
+    std::ofstream out(target, std::ios::binary);
+    out << contents;
+    REQUIRE(out.good());
+    return target;
+  }
+
+ private:
+  std::string path_;
+};
 
 struct CommandResult {
   int exit_code = -1;

@@ -20,6 +20,7 @@ using deberta::load_tokenizer;
 using deberta::Tokenizer;
 using deberta::TruncationFlavour;
 using deberta::TruncationStrategy;
+using deberta::test::ScratchDir;
 using nlohmann::json;
 
 const char* const kFixtures[] = {"deberta-v3-tiny", "deberta-v2-variant", "deberta-c2p-embproj"};
@@ -45,16 +46,6 @@ std::optional<std::string> pair_of(const json& golden_case) {
 }
 
 std::vector<int64_t> ids_of(const json& values) { return values.get<std::vector<int64_t>>(); }
-
-// A fresh, empty directory under the system temp dir; removed at scope exit.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name) : path(fs::temp_directory_path() / ("deberta-bench-" + name)) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 // A copy of a fixture's tokenizer files without spm.model, so that
 // load_tokenizer has to read tokenizer.json.
@@ -95,9 +86,9 @@ TEST_CASE("spm.model tokenizers give the golden slow-tokenizer tokens, ids, toke
 
 TEST_CASE("tokenizer.json tokenizers give the golden fast-tokenizer ids, token types and masks") {
   for (const char* fixture : kFixtures) {
-    TempDir dir(std::string("tok-json-") + fixture);
-    copy_without_spm_model(fixture, dir.path);
-    const Tokenizer tokenizer = load_tokenizer(dir.path.string());
+    const ScratchDir dir;
+    copy_without_spm_model(fixture, dir.path());
+    const Tokenizer tokenizer = load_tokenizer(dir.path());
     REQUIRE(tokenizer.kind() == "tokenizer.json");
     REQUIRE(tokenizer.truncation_flavour() == TruncationFlavour::fast);
     for (const json& golden : golden_cases(fixture)) {
@@ -114,9 +105,9 @@ TEST_CASE("tokenizer.json tokenizers give the golden fast-tokenizer ids, token t
 
 TEST_CASE("tokenizer.json and spm.model give identical untruncated ids for every fixture sentence and pair") {
   for (const char* fixture : kFixtures) {
-    TempDir dir(std::string("tok-same-") + fixture);
-    copy_without_spm_model(fixture, dir.path);
-    const Tokenizer from_json = load_tokenizer(dir.path.string());
+    const ScratchDir dir;
+    copy_without_spm_model(fixture, dir.path());
+    const Tokenizer from_json = load_tokenizer(dir.path());
     const Tokenizer from_spm = load_tokenizer(fixture_dir(fixture));
     CHECK(from_json.vocab_size() == from_spm.vocab_size());
     for (const json& golden : golden_cases(fixture)) {
@@ -149,9 +140,9 @@ TEST_CASE("special token ids match the golden ones and [MASK] comes after the la
     const json tokenizer_golden = read_json(fs::path(fixture_dir(fixture)) / "golden.json").at("tokenizer");
     const json& expected = tokenizer_golden.at("special_ids");
     const int64_t piece_count = tokenizer_golden.at("spm_piece_count").get<int64_t>();
-    TempDir dir(std::string("tok-special-") + fixture);
-    copy_without_spm_model(fixture, dir.path);
-    for (const Tokenizer& tokenizer : {load_tokenizer(fixture_dir(fixture)), load_tokenizer(dir.path.string())}) {
+    const ScratchDir dir;
+    copy_without_spm_model(fixture, dir.path());
+    for (const Tokenizer& tokenizer : {load_tokenizer(fixture_dir(fixture)), load_tokenizer(dir.path())}) {
       INFO(fixture << " from " << tokenizer.kind() << ": expected golden special_ids and vocab size pieces + 1");
       const auto& special = tokenizer.special_tokens();
       CHECK(special.pad.id == expected.at("[PAD]").get<int64_t>());
@@ -254,10 +245,10 @@ TEST_CASE("split_on_punctuation isolates every punctuation character as HF's slo
 }
 
 TEST_CASE("do_lower_case and split_by_punct in tokenizer_config.json follow HF's slow tokenizer") {
-  TempDir dir("tok-lower-punct");
-  fs::copy_file(fs::path(fixture_dir("deberta-v3-tiny")) / "spm.model", dir.path / "spm.model");
-  write_json(dir.path / "tokenizer_config.json", {{"do_lower_case", true}, {"split_by_punct", true}});
-  const Tokenizer tokenizer = load_tokenizer(dir.path.string());
+  const ScratchDir dir;
+  fs::copy_file(fs::path(fixture_dir("deberta-v3-tiny")) / "spm.model", dir.file("spm.model"));
+  write_json(dir.file("tokenizer_config.json"), {{"do_lower_case", true}, {"split_by_punct", true}});
+  const Tokenizer tokenizer = load_tokenizer(dir.path());
   CHECK(tokenizer.do_lower_case());
   CHECK(tokenizer.split_by_punct());
   // Expected: the reference DebertaV2TokenizerRef(do_lower_case=True, split_by_punct=True).
@@ -269,14 +260,14 @@ TEST_CASE("do_lower_case and split_by_punct in tokenizer_config.json follow HF's
 }
 
 TEST_CASE("Lowercase and Punctuation in tokenizer.json turn on do_lower_case and split_by_punct") {
-  TempDir dir("tok-json-lower-punct");
+  const ScratchDir dir;
   json spec = read_json(fs::path(fixture_dir("deberta-v3-tiny")) / "tokenizer.json");
   auto& normalizers = spec.at("normalizer").at("normalizers");
   normalizers.insert(normalizers.begin(), json{{"type", "Lowercase"}});
   auto& pre_tokenizers = spec.at("pre_tokenizer").at("pretokenizers");
   pre_tokenizers.insert(pre_tokenizers.begin(), json{{"type", "Punctuation"}, {"behavior", "Isolated"}});
-  write_json(dir.path / "tokenizer.json", spec);
-  const Tokenizer tokenizer = load_tokenizer(dir.path.string());
+  write_json(dir.file("tokenizer.json"), spec);
+  const Tokenizer tokenizer = load_tokenizer(dir.path());
   CHECK(tokenizer.do_lower_case());
   CHECK(tokenizer.split_by_punct());
   using Pieces = std::vector<std::string>;
@@ -285,23 +276,23 @@ TEST_CASE("Lowercase and Punctuation in tokenizer.json turn on do_lower_case and
 }
 
 TEST_CASE("a tokenizer.json with a BPE model is rejected as unsupported, naming the file") {
-  TempDir dir("tok-bpe");
+  const ScratchDir dir;
   write_json(
-      dir.path / "tokenizer.json",
+      dir.file("tokenizer.json"),
       {{"version", "1.0"}, {"model", {{"type", "BPE"}, {"vocab", {{"a", 0}, {"b", 1}}}, {"merges", json::array()}}}});
-  const std::string message = load_error(dir.path.string());
+  const std::string message = load_error(dir.path());
   INFO("got: " << message);
-  CHECK(message.find((dir.path / "tokenizer.json").string()) != std::string::npos);
+  CHECK(message.find(dir.file("tokenizer.json")) != std::string::npos);
   CHECK(message.find("BPE") != std::string::npos);
   CHECK(message.find("unsupported") != std::string::npos);
   CHECK(message.find('\n') == std::string::npos);
 }
 
 TEST_CASE("a directory without spm.model or tokenizer.json is an error naming the directory and both files") {
-  TempDir dir("tok-empty");
-  const std::string message = load_error(dir.path.string());
+  const ScratchDir dir;
+  const std::string message = load_error(dir.path());
   INFO("got: " << message);
-  CHECK(message.find(dir.path.string()) != std::string::npos);
+  CHECK(message.find(dir.path()) != std::string::npos);
   CHECK(message.find("spm.model") != std::string::npos);
   CHECK(message.find("tokenizer.json") != std::string::npos);
   CHECK(message.find('\n') == std::string::npos);

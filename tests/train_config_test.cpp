@@ -2,9 +2,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "test_support.h"
 #include "train/train_config.h"
 
 using namespace deberta;
+using deberta::test::ScratchDir;
 
 namespace {
 std::string task_file(const std::string& task) { return config_dir() + "/tasks/" + task + ".yaml"; }
@@ -12,7 +14,8 @@ const std::map<std::string, std::string> kNsmcData = {{"unquote", "false"}, {"de
 }  // namespace
 
 TEST_CASE("the layers apply in order defaults then recipe then config file then set") {
-  const auto file = std::filesystem::temp_directory_path() / "deberta-bench-layer.yaml";
+  const ScratchDir scratch;
+  const std::filesystem::path file = scratch.file("layer.yaml");
   std::ofstream(file) << "optimizer:\n  lr: 1.0e-04\ntraining:\n  epochs: 7\n";
   ConfigSources sources{task_file("nsmc"), "", "kcbert", file.string(), {"training.epochs=2", "data.unquote=true"}};
   const auto values = resolve_config(sources, kNsmcData);
@@ -22,7 +25,6 @@ TEST_CASE("the layers apply in order defaults then recipe then config file then 
   CHECK(values.at("training.epochs") == "2");     // --set over the config file
   CHECK(values.at("data.unquote") == "true");
   CHECK(values.at("data.dev_slice_size") == "5000");
-  std::filesystem::remove(file);
 }
 
 TEST_CASE("every shipped task file has the koelectra kcbert and deberta recipes") {
@@ -64,8 +66,8 @@ TEST_CASE("a value that does not parse is an error naming the key") {
 
 TEST_CASE("the resolved configuration written as YAML reads back to the same values") {
   const auto values = resolve_config({task_file("korsts"), "", "deberta", "", {"model.cls_dropout=0.2"}}, {});
-  const auto file = std::filesystem::temp_directory_path() / "deberta-bench-resolved.yaml";
+  const ScratchDir scratch;
+  const std::filesystem::path file = scratch.file("resolved.yaml");
   std::ofstream(file) << config_to_yaml(values);
   CHECK(read_config_layer(file.string()) == values);
-  std::filesystem::remove(file);
 }

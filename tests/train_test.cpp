@@ -19,6 +19,7 @@
 using namespace deberta;
 using deberta::test::golden_long_matrix;
 using deberta::test::golden_tensor;
+using deberta::test::ScratchDir;
 
 namespace {
 
@@ -123,7 +124,8 @@ TEST_CASE("a training record without a field is refused in one line naming the f
   const std::string dir = test::fixture_dir("deberta-v3-tiny");
   auto record = test::read_json(dir + "/train_golden.json");
   record["procedure"]["optimizer"].erase("weight_decay");
-  const auto path = std::filesystem::temp_directory_path() / "deberta-bench-record-without-weight-decay.json";
+  const ScratchDir scratch;
+  const std::filesystem::path path = scratch.file("record-without-weight-decay.json");
   std::ofstream(path) << record.dump();
   std::ostringstream out;
   try {
@@ -135,7 +137,6 @@ TEST_CASE("a training record without a field is refused in one line naming the f
     CHECK(message == path.string() + ": field procedure.optimizer.weight_decay is missing");
   }
   CHECK(out.str().empty());
-  std::filesystem::remove(path);
 }
 
 TEST_CASE("the linear schedule warms up from zero then decays linearly to zero") {

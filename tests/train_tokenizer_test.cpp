@@ -8,10 +8,11 @@
 #include "tokenizer/train_tokenizer.h"
 
 namespace fs = std::filesystem;
+using deberta::test::ScratchDir;
 
 TEST_CASE("train-tokenizer writes a DeBERTa-v3 style spm model that the tokenizer loads") {
-  const auto dir = fs::temp_directory_path() / "deberta-bench-train-tokenizer";
-  fs::remove_all(dir);
+  const ScratchDir scratch;
+  const fs::path dir = scratch.file("train-tokenizer");
   const auto result =
       deberta::test::run_cli("train-tokenizer --input '" + deberta::test::data_path("corpus/korsts-train-600.txt") +
                              "' --output-dir '" + dir.string() + "' --vocab-size 600");
@@ -27,12 +28,12 @@ TEST_CASE("train-tokenizer writes a DeBERTa-v3 style spm model that the tokenize
   const auto encoding = tokenizer.encode("비행기가 이륙하고 있다.", std::nullopt, 0);
   CHECK(encoding.input_ids.front() == 1);
   CHECK(encoding.input_ids.back() == 2);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("training the same corpus twice gives the same pieces and scores") {
-  const auto first = fs::temp_directory_path() / "deberta-bench-spm-a";
-  const auto second = fs::temp_directory_path() / "deberta-bench-spm-b";
+  const ScratchDir scratch;
+  const fs::path first = scratch.file("spm-a");
+  const fs::path second = scratch.file("spm-b");
   const std::string corpus = deberta::test::data_path("corpus/korsts-train-600.txt");
   deberta::train_tokenizer({corpus, first.string(), 500});
   deberta::train_tokenizer({corpus, second.string(), 500});
@@ -46,8 +47,6 @@ TEST_CASE("training the same corpus twice gives the same pieces and scores") {
     CHECK(a.IdToPiece(id) == b.IdToPiece(id));
     CHECK(a.GetScore(id) == b.GetScore(id));
   }
-  fs::remove_all(first);
-  fs::remove_all(second);
 }
 
 TEST_CASE("train-tokenizer names a missing input file") {
