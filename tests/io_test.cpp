@@ -20,6 +20,8 @@ namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using deberta::TensorMap;
 
+using deberta::test::ScratchDir;
+
 namespace {
 
 const char* const kFixtures[] = {"deberta-v3-tiny", "deberta-v2-variant", "deberta-c2p-embproj"};
@@ -27,24 +29,6 @@ const char* const kFixtures[] = {"deberta-v3-tiny", "deberta-v2-variant", "deber
 std::string fixture(const std::string& name, const std::string& file = "") {
   return deberta::test::data_path("fixtures/" + name + (file.empty() ? "" : "/" + file));
 }
-
-// A directory of its own under the system temp directory, removed at the end.
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("deberta-bench-io-test-" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -121,17 +105,17 @@ TEST_CASE("the model.safetensors and pytorch_model.bin of every fixture hold the
 }
 
 TEST_CASE("writing a fixture's tensors reproduces its model.safetensors byte for byte") {
-  TempDir temp;
+  const ScratchDir temp;
   for (const char* name : kFixtures) {
     INFO(name);
     const std::string original = fixture(name, "model.safetensors");
-    deberta::write_safetensors(temp / "model.safetensors", deberta::read_safetensors(original));
-    CHECK(read_bytes(temp / "model.safetensors") == read_bytes(original));
+    deberta::write_safetensors(temp.file("model.safetensors"), deberta::read_safetensors(original));
+    CHECK(read_bytes(temp.file("model.safetensors")) == read_bytes(original));
   }
 }
 
 TEST_CASE("a safetensors round trip keeps names, dtypes, shapes and values and pads the header to 8 bytes") {
-  TempDir temp;
+  const ScratchDir temp;
   const TensorMap tensors = {
       {"f64", torch::randn({2, 3}, torch::kFloat64)},
       {"f32.transposed", torch::randn({3, 5}).t()},
@@ -144,7 +128,7 @@ TEST_CASE("a safetensors round trip keeps names, dtypes, shapes and values and p
       {"scalar", torch::tensor(3.5)},
       {"empty", torch::zeros({0, 4})},
   };
-  const std::string path = temp / "round-trip.safetensors";
+  const std::string path = temp.file("round-trip.safetensors");
   deberta::write_safetensors(path, tensors, {{"note", "written by a test"}});
   require_same(deberta::read_safetensors(path), tensors);
 
@@ -157,11 +141,11 @@ TEST_CASE("a safetensors round trip keeps names, dtypes, shapes and values and p
 }
 
 TEST_CASE("F16 and BF16 tensors are read as written and read_checkpoint converts them to float32") {
-  TempDir temp;
+  const ScratchDir temp;
   // Values that both half formats hold exactly.
   const auto values = torch::tensor({1.0f, -2.5f, 0.15625f, 1024.0f});
   const TensorMap tensors = {{"half", values.to(torch::kFloat16)}, {"bfloat", values.to(torch::kBFloat16)}};
-  const std::string dir = temp / "half-checkpoint";
+  const std::string dir = temp.file("half-checkpoint");
   make_checkpoint_dir(dir, tensors);
 
   const std::string path = dir + "/model.safetensors";
@@ -181,11 +165,11 @@ TEST_CASE("F16 and BF16 tensors are read as written and read_checkpoint converts
 }
 
 TEST_CASE("a sharded safetensors checkpoint reads the same as the single file") {
-  TempDir temp;
+  const ScratchDir temp;
   const auto single = deberta::read_checkpoint(fixture("deberta-v3-tiny"));
   CHECK(single.weights_file == "model.safetensors");
 
-  const std::string dir = temp / "sharded";
+  const std::string dir = temp.file("sharded");
   fs::create_directories(dir);
   fs::copy_file(fixture("deberta-v3-tiny", "config.json"), dir + "/config.json");
   TensorMap shards[2];
@@ -208,8 +192,8 @@ TEST_CASE("a sharded safetensors checkpoint reads the same as the single file") 
 }
 
 TEST_CASE("a sharded index that names a tensor its shard does not hold is rejected") {
-  TempDir temp;
-  const std::string dir = temp / "sharded";
+  const ScratchDir temp;
+  const std::string dir = temp.file("sharded");
   make_checkpoint_dir(dir, {});
   fs::remove(dir + "/model.safetensors");
   deberta::write_safetensors(dir + "/model-00001-of-00001.safetensors", {{"a", torch::ones({2})}});
@@ -220,8 +204,8 @@ TEST_CASE("a sharded index that names a tensor its shard does not hold is reject
 }
 
 TEST_CASE("read_checkpoint falls back to pytorch_model.bin when there is no model.safetensors") {
-  TempDir temp;
-  const std::string dir = temp / "bin-only";
+  const ScratchDir temp;
+  const std::string dir = temp.file("bin-only");
   fs::create_directories(dir);
   for (const char* file : {"config.json", "pytorch_model.bin"})
     fs::copy_file(fixture("deberta-v2-variant", file), dir + "/" + file);
@@ -232,9 +216,9 @@ TEST_CASE("read_checkpoint falls back to pytorch_model.bin when there is no mode
 }
 
 TEST_CASE("write_checkpoint writes config, weights and tokenizer files that read back the same") {
-  TempDir temp;
+  const ScratchDir temp;
   const auto source = deberta::read_checkpoint(fixture("deberta-c2p-embproj"));
-  const std::string dir = temp / "saved";
+  const std::string dir = temp.file("saved");
   deberta::write_checkpoint(dir, source.config, source.tensors, fixture("deberta-c2p-embproj"));
 
   const auto saved = deberta::read_checkpoint(dir);
@@ -258,8 +242,8 @@ TEST_CASE("write_checkpoint writes config, weights and tokenizer files that read
 }
 
 TEST_CASE("write_checkpoint refuses to replace a directory that is not a checkpoint") {
-  TempDir temp;
-  const std::string dir = temp / "notes";
+  const ScratchDir temp;
+  const std::string dir = temp.file("notes");
   fs::create_directories(dir);
   write_bytes(dir + "/notes.txt", "keep me");
   const auto config = deberta::load_config(fixture("deberta-v3-tiny", "config.json"));
@@ -270,8 +254,8 @@ TEST_CASE("write_checkpoint refuses to replace a directory that is not a checkpo
 }
 
 TEST_CASE("a safetensors file shorter than 8 bytes is rejected with an error naming the file") {
-  TempDir temp;
-  const std::string path = temp / "short.safetensors";
+  const ScratchDir temp;
+  const std::string path = temp.file("short.safetensors");
   write_bytes(path, std::string("\x10\x00\x00", 3));
   CHECK_THAT(one_line_error([&] { deberta::read_safetensors(path); }, path), Contains("too short"));
   write_bytes(path, "");
@@ -279,8 +263,8 @@ TEST_CASE("a safetensors file shorter than 8 bytes is rejected with an error nam
 }
 
 TEST_CASE("a truncated safetensors file is rejected with an error naming the file and a tensor") {
-  TempDir temp;
-  const std::string path = temp / "truncated.safetensors";
+  const ScratchDir temp;
+  const std::string path = temp.file("truncated.safetensors");
   const std::string bytes = read_bytes(fixture("deberta-v3-tiny", "model.safetensors"));
   write_bytes(path, bytes.substr(0, bytes.size() / 2));
   const auto message = one_line_error([&] { deberta::read_safetensors(path); }, path);
@@ -288,8 +272,8 @@ TEST_CASE("a truncated safetensors file is rejected with an error naming the fil
 }
 
 TEST_CASE("a header length past the end of the file is rejected") {
-  TempDir temp;
-  const std::string path = temp / "long-header.safetensors";
+  const ScratchDir temp;
+  const std::string path = temp.file("long-header.safetensors");
   std::string bytes = safetensors_bytes("{}", "");
   bytes[0] = 100;
   write_bytes(path, bytes);
@@ -301,8 +285,8 @@ TEST_CASE("a header length past the end of the file is rejected") {
 }
 
 TEST_CASE("a safetensors header that is not valid JSON is rejected") {
-  TempDir temp;
-  const std::string path = temp / "broken.safetensors";
+  const ScratchDir temp;
+  const std::string path = temp.file("broken.safetensors");
   write_bytes(path, safetensors_bytes(R"({"a": {"dtype": "F32",)", ""));
   CHECK_THAT(one_line_error([&] { deberta::read_safetensors(path); }, path), Contains("not valid JSON"));
   write_bytes(path, safetensors_bytes("[1, 2]", ""));
@@ -310,16 +294,16 @@ TEST_CASE("a safetensors header that is not valid JSON is rejected") {
 }
 
 TEST_CASE("an unknown dtype is rejected with an error naming the tensor") {
-  TempDir temp;
-  const std::string path = temp / "dtype.safetensors";
+  const ScratchDir temp;
+  const std::string path = temp.file("dtype.safetensors");
   write_bytes(path, safetensors_bytes(R"({"w": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [0, 2]}})", "ab"));
   CHECK_THAT(one_line_error([&] { deberta::read_safetensors(path); }, path),
              Contains("tensor \"w\"") && Contains("unknown dtype \"F8_E4M3\""));
 }
 
 TEST_CASE("an entry missing dtype, shape or data_offsets is rejected with an error naming the tensor") {
-  TempDir temp;
-  const std::string path = temp / "entry.safetensors";
+  const ScratchDir temp;
+  const std::string path = temp.file("entry.safetensors");
   write_bytes(path, safetensors_bytes(R"({"w": {"dtype": "F32", "data_offsets": [0, 4]}})", "abcd"));
   CHECK_THAT(one_line_error([&] { deberta::read_safetensors(path); }, path),
              Contains("tensor \"w\"") && Contains("no \"shape\""));
@@ -329,8 +313,8 @@ TEST_CASE("an entry missing dtype, shape or data_offsets is rejected with an err
 }
 
 TEST_CASE("a shape that disagrees with the byte range is rejected with an error naming the tensor") {
-  TempDir temp;
-  const std::string path = temp / "shape.safetensors";
+  const ScratchDir temp;
+  const std::string path = temp.file("shape.safetensors");
   write_bytes(path, safetensors_bytes(R"({"w": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 16]}})",
                                       std::string(16, '\0')));
   CHECK_THAT(one_line_error([&] { deberta::read_safetensors(path); }, path),
@@ -338,8 +322,8 @@ TEST_CASE("a shape that disagrees with the byte range is rejected with an error 
 }
 
 TEST_CASE("a negative or overflowing shape is rejected without a crash") {
-  TempDir temp;
-  const std::string path = temp / "shape.safetensors";
+  const ScratchDir temp;
+  const std::string path = temp.file("shape.safetensors");
   write_bytes(path, safetensors_bytes(R"({"w": {"dtype": "F32", "shape": [-1, 4], "data_offsets": [0, 16]}})",
                                       std::string(16, '\0')));
   CHECK_THAT(one_line_error([&] { deberta::read_safetensors(path); }, path), Contains("negative dimension"));
@@ -353,8 +337,8 @@ TEST_CASE("a negative or overflowing shape is rejected without a crash") {
 }
 
 TEST_CASE("overlapping byte ranges are rejected with an error naming both tensors") {
-  TempDir temp;
-  const std::string path = temp / "overlap.safetensors";
+  const ScratchDir temp;
+  const std::string path = temp.file("overlap.safetensors");
   write_bytes(path, safetensors_bytes(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},)"
                                       R"( "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})",
                                       std::string(12, '\0')));
@@ -362,9 +346,28 @@ TEST_CASE("overlapping byte ranges are rejected with an error naming both tensor
              Contains("tensors \"a\" [0, 8) and \"b\" [4, 12) overlap"));
 }
 
+TEST_CASE("a gap between byte ranges is rejected naming the bytes and the tensor after it") {
+  const ScratchDir temp;
+  const std::string path = temp.file("gap.safetensors");
+  write_bytes(path, safetensors_bytes(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},)"
+                                      R"( "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}})",
+                                      std::string(12, '\0')));
+  CHECK_THAT(one_line_error([&] { deberta::read_safetensors(path); }, path),
+             Contains("bytes [4, 8) of the data belong to no tensor (a gap before \"b\")"));
+}
+
+TEST_CASE("data bytes after the last tensor are rejected as the safetensors library does") {
+  const ScratchDir temp;
+  const std::string path = temp.file("trailing.safetensors");
+  write_bytes(path, safetensors_bytes(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})",
+                                      std::string(6, '\0')));
+  CHECK_THAT(one_line_error([&] { deberta::read_safetensors(path); }, path),
+             Contains("2 bytes after the last tensor's data belong to no tensor"));
+}
+
 TEST_CASE("a byte range past the end of the file is rejected") {
-  TempDir temp;
-  const std::string path = temp / "range.safetensors";
+  const ScratchDir temp;
+  const std::string path = temp.file("range.safetensors");
   write_bytes(path, safetensors_bytes(R"({"w": {"dtype": "I64", "shape": [2], "data_offsets": [8, 24]}})",
                                       std::string(16, '\0')));
   CHECK_THAT(one_line_error([&] { deberta::read_safetensors(path); }, path),
@@ -372,8 +375,8 @@ TEST_CASE("a byte range past the end of the file is rejected") {
 }
 
 TEST_CASE("a garbage pytorch_model.bin is rejected with one line naming the file") {
-  TempDir temp;
-  const std::string path = temp / "pytorch_model.bin";
+  const ScratchDir temp;
+  const std::string path = temp.file("pytorch_model.bin");
   write_bytes(path, "this is not a zip archive, nor a pickle");
   CHECK_THAT(one_line_error([&] { deberta::read_pytorch_bin(path); }, path),
              Contains("not a readable PyTorch checkpoint ("));
@@ -384,8 +387,8 @@ TEST_CASE("a garbage pytorch_model.bin is rejected with one line naming the file
 }
 
 TEST_CASE("a pickle that is not a dict of tensors is rejected") {
-  TempDir temp;
-  const std::string path = temp / "pytorch_model.bin";
+  const ScratchDir temp;
+  const std::string path = temp.file("pytorch_model.bin");
   const auto save = [&](const torch::IValue& value) {
     const auto bytes = torch::pickle_save(value);
     write_bytes(path, std::string(bytes.begin(), bytes.end()));
@@ -402,8 +405,8 @@ TEST_CASE("a pickle that is not a dict of tensors is rejected") {
 }
 
 TEST_CASE("a config.json without hidden_size is rejected naming the file and the field") {
-  TempDir temp;
-  const std::string dir = temp / "no-hidden-size";
+  const ScratchDir temp;
+  const std::string dir = temp.file("no-hidden-size");
   make_checkpoint_dir(dir, {{"w", torch::ones({1})}});
   auto config = nlohmann::json::parse(read_bytes(dir + "/config.json"));
   config.erase("hidden_size");
@@ -413,8 +416,8 @@ TEST_CASE("a config.json without hidden_size is rejected naming the file and the
 }
 
 TEST_CASE("a directory without weights is rejected with an error listing the files to provide") {
-  TempDir temp;
-  const std::string dir = temp / "no-weights";
+  const ScratchDir temp;
+  const std::string dir = temp.file("no-weights");
   make_checkpoint_dir(dir, {});
   fs::remove(dir + "/model.safetensors");
   CHECK_THAT(one_line_error([&] { deberta::read_checkpoint(dir); }, dir),
@@ -422,8 +425,8 @@ TEST_CASE("a directory without weights is rejected with an error listing the fil
 }
 
 TEST_CASE("a missing checkpoint directory or config.json is rejected naming the path") {
-  TempDir temp;
-  const std::string dir = temp / "absent";
+  const ScratchDir temp;
+  const std::string dir = temp.file("absent");
   CHECK_THAT(one_line_error([&] { deberta::read_checkpoint(dir); }, dir), Contains("no such checkpoint directory"));
   fs::create_directories(dir);
   CHECK_THAT(one_line_error([&] { deberta::read_checkpoint(dir); }, dir + "/config.json"),

@@ -134,19 +134,28 @@ SafetensorsHeader parse_safetensors_header(std::string_view file_bytes, const st
     header.tensors.push_back(read_entry(name, info, data_size, source));
   }
 
-  // Sorted by begin, any overlap shows up between neighbours.
+  // The safetensors library refuses a data section that its tensors do not
+  // tile exactly; so do we, so that a file we accept loads in Python too.
+  // Sorted by begin, any overlap or gap shows up between neighbours.
   std::vector<const SafetensorsEntry*> by_offset;
   for (const auto& entry : header.tensors) by_offset.push_back(&entry);
   std::sort(by_offset.begin(), by_offset.end(), [](const SafetensorsEntry* a, const SafetensorsEntry* b) {
     return std::pair(a->begin, a->end) < std::pair(b->begin, b->end);
   });
-  for (size_t i = 1; i < by_offset.size(); ++i) {
-    const auto& previous = *by_offset[i - 1];
-    const auto& current = *by_offset[i];
-    if (current.begin < previous.end)
-      fail(source, "tensors " + quote(previous.name) + " " + range_text(previous) + " and " + quote(current.name) +
-                       " " + range_text(current) + " overlap");
+  uint64_t covered = 0;
+  const SafetensorsEntry* previous = nullptr;
+  for (const SafetensorsEntry* current : by_offset) {
+    if (current->begin < covered)
+      fail(source, "tensors " + quote(previous->name) + " " + range_text(*previous) + " and " + quote(current->name) +
+                       " " + range_text(*current) + " overlap");
+    if (current->begin > covered)
+      fail(source, "bytes [" + std::to_string(covered) + ", " + std::to_string(current->begin) +
+                       ") of the data belong to no tensor (a gap before " + quote(current->name) + ")");
+    covered = current->end;
+    previous = current;
   }
+  if (covered != data_size)
+    fail(source, std::to_string(data_size - covered) + " bytes after the last tensor's data belong to no tensor");
   return header;
 }
 
