@@ -78,6 +78,9 @@ TEST_CASE("info names the weights file the parameter counts and the tokenizer") 
   CHECK(result.exit_code == 0);
   CHECK(result.output.find("weights:             model.safetensors") != std::string::npos);
   CHECK(result.output.find("embedding 16") != std::string::npos);
+  // Counted from the fixture's safetensors header; the backbone is the encoder alone, as in the model card.
+  CHECK(result.output.find("backbone (encoder) 0.02M (19776) + embeddings 0.03M (26176) = 0.05M (45952)") !=
+        std::string::npos);
   CHECK(result.output.find("head:                3 labels") != std::string::npos);
   CHECK(result.output.find("tokenizer:           spm.model (1501 tokens") != std::string::npos);
 }

@@ -50,8 +50,9 @@ void print_model_info(const std::string& model_dir, std::ostream& out) {
                      c.relative_attention ? "yes" : "no", c.position_buckets, c.max_relative(),
                      fmt::join(c.pos_att_type, "+"), c.position_biased_input ? "yes" : "no");
   out << fmt::format("token types:         {}\n", c.type_vocab_size);
-  out << fmt::format("parameters:          backbone {} = embeddings {} + encoder {}\n", millions(embeddings + encoder),
-                     millions(embeddings), millions(encoder));
+  // "Backbone" means the encoder alone, as in the model card and results.json.
+  out << fmt::format("parameters:          backbone (encoder) {} + embeddings {} = {}\n", millions(encoder),
+                     millions(embeddings), millions(embeddings + encoder));
   if (head > 0)
     out << fmt::format("head:                {} labels ({}), {} parameters\n", c.num_labels(),
                        fmt::join(c.labels, ", "), head);
