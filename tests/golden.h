@@ -1,25 +1,14 @@
-// Reading the fixtures' golden.json: tensors are {"shape": [...], "data": [flat row-major]}.
+// The fixtures' golden tensors: {"shape": [...], "data": [flat row-major]}.
 #pragma once
 
 #include <torch/torch.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "test_support.h"
 
 namespace deberta::test {
-
-inline const char* const kFixtures[] = {"deberta-v3-tiny", "deberta-v2-variant", "deberta-c2p-embproj"};
-
-inline std::string fixture_dir(const std::string& name) { return data_path("fixtures/" + name); }
-
-inline nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE(in.good());
-  return nlohmann::json::parse(in);
-}
 
 inline torch::Tensor golden_tensor(const nlohmann::json& encoded) {
   const auto shape = encoded.at("shape").get<std::vector<int64_t>>();

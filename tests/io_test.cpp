@@ -20,11 +20,10 @@ namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using deberta::TensorMap;
 
+using deberta::test::kFixtures;
 using deberta::test::ScratchDir;
 
 namespace {
-
-const char* const kFixtures[] = {"deberta-v3-tiny", "deberta-v2-variant", "deberta-c2p-embproj"};
 
 std::string fixture(const std::string& name, const std::string& file = "") {
   return deberta::test::data_path("fixtures/" + name + (file.empty() ? "" : "/" + file));

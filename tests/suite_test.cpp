@@ -3,7 +3,6 @@
 #include <filesystem>
 
 #include "commands/suite.h"
-#include "golden.h"
 #include "test_support.h"
 #include "util/atomic_file.h"
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
@@ -16,6 +17,17 @@ namespace deberta::test {
 // A path under tests/data.
 inline std::string data_path(const std::string& relative) {
   return std::string(DEBERTA_BENCH_TEST_DATA) + "/" + relative;
+}
+
+// The tiny checkpoints with golden outputs (tests/data/fixtures, see its README).
+inline const char* const kFixtures[] = {"deberta-v3-tiny", "deberta-v2-variant", "deberta-c2p-embproj"};
+
+inline std::string fixture_dir(const std::string& name) { return data_path("fixtures/" + name); }
+
+inline nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  return nlohmann::json::parse(in);
 }
 
 inline std::string read_text(const std::string& path) {

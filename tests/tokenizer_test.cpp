@@ -20,19 +20,13 @@ using deberta::load_tokenizer;
 using deberta::Tokenizer;
 using deberta::TruncationFlavour;
 using deberta::TruncationStrategy;
+using deberta::test::fixture_dir;
+using deberta::test::kFixtures;
+using deberta::test::read_json;
 using deberta::test::ScratchDir;
 using nlohmann::json;
 
-const char* const kFixtures[] = {"deberta-v3-tiny", "deberta-v2-variant", "deberta-c2p-embproj"};
 constexpr int kGoldenMaxLength = 32;
-
-std::string fixture_dir(const std::string& name) { return deberta::test::data_path("fixtures/" + name); }
-
-json read_json(const fs::path& path) {
-  std::ifstream file(path);
-  REQUIRE(file.good());
-  return json::parse(file);
-}
 
 void write_json(const fs::path& path, const json& value) { std::ofstream(path) << value.dump(); }
 
