@@ -12,6 +12,7 @@
 #include "model/pretrained.h"
 #include "tokenizer/tokenizer.h"
 #include "util/atomic_file.h"
+#include "util/json_file.h"
 
 namespace deberta {
 
@@ -104,12 +105,7 @@ void run_tokenize(const TokenizeOptions& options, std::ostream& out) {
 }
 
 void run_forward(const ForwardOptions& options, std::ostream& log) {
-  nlohmann::json document;
-  try {
-    document = nlohmann::json::parse(read_file(options.inputs_path));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::runtime_error(options.inputs_path + ": not valid JSON (" + e.what() + ")");
-  }
+  const nlohmann::json document = read_json_file(options.inputs_path);
   const bool golden_layout = document.contains("model") && document.at("model").contains("inputs");
   const nlohmann::json& in = golden_layout ? document.at("model").at("inputs") : document;
   ModelInputs inputs;

@@ -11,6 +11,7 @@
 #include "runtime/runtime.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
+#include "util/yaml_file.h"
 
 namespace fs = std::filesystem;
 
@@ -46,14 +47,7 @@ std::vector<std::string> assignments(const Suite& suite, const std::string& task
 }  // namespace
 
 Suite read_suite(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw std::runtime_error(path + ": cannot open the suite file");
-  } catch (const YAML::Exception& e) {
-    throw std::runtime_error(fmt::format("{}:{}: not valid YAML ({})", path, e.mark.line + 1, e.msg));
-  }
+  const YAML::Node root = load_yaml_file(path, "cannot open the suite file");
   if (!root.IsMap()) throw std::runtime_error(path + ": a suite file is a mapping (models, tasks, seeds, ...)");
   Suite suite;
   suite.name = fs::path(path).stem().string();

@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "util/json_file.h"
+
 namespace deberta {
 
 namespace {
@@ -25,36 +27,26 @@ std::string describe(const RunKey& key) {
   return describe_run(std::get<0>(key), std::get<1>(key), std::get<4>(key), std::get<2>(key), std::get<3>(key));
 }
 
-std::runtime_error field_error(const std::string& path, const std::string& field, const std::string& problem) {
-  return std::runtime_error(fmt::format("{}: field '{}' {}", path, field, problem));
-}
-
-const nlohmann::json& require(const std::string& path, const nlohmann::json& object, const std::string& key,
-                              const std::string& where) {
-  if (!object.contains(key)) throw field_error(path, where + key, "is missing");
-  return object.at(key);
-}
-
 std::string require_string(const std::string& path, const nlohmann::json& object, const std::string& key,
                            const std::string& where) {
-  const auto& value = require(path, object, key, where);
+  const auto& value = require_json_field(path, object, key, where);
   if (!value.is_string() || value.get<std::string>().empty())
-    throw field_error(path, where + key, "must be a non-empty string");
+    throw json_field_error(path, where + key, "must be a non-empty string");
   return value.get<std::string>();
 }
 
 double tolerance_value(const std::string& path, const nlohmann::json& value, const std::string& field) {
   if (!value.is_number() || value.get<double>() < 0.0 || !std::isfinite(value.get<double>()))
-    throw field_error(path, field, "must be a number of at least 0");
+    throw json_field_error(path, field, "must be a number of at least 0");
   return value.get<double>();
 }
 
 std::map<std::string, double> metrics_of(const std::string& path, const nlohmann::json& object,
                                          const std::string& field) {
-  if (!object.is_object()) throw field_error(path, field, "must be an object of metric values");
+  if (!object.is_object()) throw json_field_error(path, field, "must be an object of metric values");
   std::map<std::string, double> metrics;
   for (const auto& [name, value] : object.items()) {
-    if (!value.is_number()) throw field_error(path, field + "." + name, "is not a number");
+    if (!value.is_number()) throw json_field_error(path, field + "." + name, "is not a number");
     metrics[name] = value.get<double>();
   }
   return metrics;
@@ -101,52 +93,49 @@ std::string format_table(const std::vector<std::vector<std::string>>& lines) {
 }  // namespace
 
 Baseline parse_baseline(const std::string& path, const std::string& text) {
-  nlohmann::json root;
-  try {
-    root = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::runtime_error(fmt::format("{}: not valid JSON ({})", path, e.what()));
-  }
+  const nlohmann::json root = parse_json(text, path);
   if (!root.is_object()) throw std::runtime_error(path + ": expected a JSON object");
   for (const auto& [key, value] : root.items()) {
     static const std::set<std::string> known = {"format", "version", "tolerance", "per_task_tolerance", "runs"};
     if (!known.count(key))
-      throw field_error(path, key, "is unknown (the fields are format, version, tolerance, per_task_tolerance, runs)");
+      throw json_field_error(path, key,
+                             "is unknown (the fields are format, version, tolerance, per_task_tolerance, runs)");
   }
   if (require_string(path, root, "format", "") != kBaselineFormat)
-    throw field_error(path, "format", fmt::format("must be \"{}\"", kBaselineFormat));
-  const auto& version = require(path, root, "version", "");
+    throw json_field_error(path, "format", fmt::format("must be \"{}\"", kBaselineFormat));
+  const auto& version = require_json_field(path, root, "version");
   if (!version.is_number_integer() || version.get<int>() != kBaselineVersion)
-    throw field_error(path, "version", fmt::format("must be {} (the only version this build reads)", kBaselineVersion));
+    throw json_field_error(path, "version",
+                           fmt::format("must be {} (the only version this build reads)", kBaselineVersion));
   Baseline baseline;
-  baseline.tolerance = tolerance_value(path, require(path, root, "tolerance", ""), "tolerance");
+  baseline.tolerance = tolerance_value(path, require_json_field(path, root, "tolerance"), "tolerance");
   if (root.contains("per_task_tolerance")) {
     const auto& per_task = root.at("per_task_tolerance");
-    if (!per_task.is_object()) throw field_error(path, "per_task_tolerance", "must map a task to its tolerance");
+    if (!per_task.is_object()) throw json_field_error(path, "per_task_tolerance", "must map a task to its tolerance");
     for (const auto& [task, value] : per_task.items())
       baseline.per_task_tolerance[task] = tolerance_value(path, value, "per_task_tolerance." + task);
   }
-  const auto& runs = require(path, root, "runs", "");
-  if (!runs.is_array()) throw field_error(path, "runs", "must be a list");
+  const auto& runs = require_json_field(path, root, "runs");
+  if (!runs.is_array()) throw json_field_error(path, "runs", "must be a list");
   std::set<RunKey> keys;
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto& record = runs[i];
     const std::string where = fmt::format("runs[{}].", i);
-    if (!record.is_object()) throw field_error(path, fmt::format("runs[{}]", i), "must be an object");
+    if (!record.is_object()) throw json_field_error(path, fmt::format("runs[{}]", i), "must be an object");
     BaselineRun run;
     run.task = require_string(path, record, "task", where);
     run.model_name = require_string(path, record, "model_name", where);
     run.protocol = require_string(path, record, "protocol", where);
     run.selection_rule = require_string(path, record, "selection_rule", where);
     run.headline_metric = require_string(path, record, "headline_metric", where);
-    const auto& seed = require(path, record, "seed", where);
-    if (!seed.is_number_integer()) throw field_error(path, where + "seed", "must be an integer");
+    const auto& seed = require_json_field(path, record, "seed", where);
+    if (!seed.is_number_integer()) throw json_field_error(path, where + "seed", "must be an integer");
     run.seed = seed.get<int64_t>();
-    run.test = metrics_of(path, require(path, record, "test", where), where + "test");
+    run.test = metrics_of(path, require_json_field(path, record, "test", where), where + "test");
     run.dev =
         record.contains("dev") ? metrics_of(path, record.at("dev"), where + "dev") : std::map<std::string, double>{};
     if (!run.test.count(run.headline_metric))
-      throw field_error(path, where + "test." + run.headline_metric, "is missing (it is the headline metric)");
+      throw json_field_error(path, where + "test." + run.headline_metric, "is missing (it is the headline metric)");
     if (!keys.insert(key_of(run)).second)
       throw std::runtime_error(fmt::format("{}: runs[{}]: {} appears twice", path, i, describe(key_of(run))));
     baseline.runs.push_back(std::move(run));

@@ -8,6 +8,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "util/yaml_file.h"
+
 namespace deberta {
 
 const std::vector<CardColumn>& card_columns() {
@@ -84,14 +86,7 @@ class Reader {
 }  // namespace
 
 ReferenceTable load_reference(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw std::runtime_error(path + ": cannot read the reference file");
-  } catch (const YAML::Exception& e) {
-    throw std::runtime_error(fmt::format("{}:{}: not valid YAML ({})", path, e.mark.line + 1, e.msg));
-  }
+  const YAML::Node root = load_yaml_file(path, "cannot read the reference file");
   const Reader r(path);
   if (!root.IsMap()) r.fail(root, "expected a mapping with version, card, selection_rule, sources and rows");
   r.only_keys(root, {"version", "card", "selection_rule", "selection", "seeds", "sources", "rows"}, "the file");

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "util/atomic_file.h"
+#include "util/json_file.h"
 
 namespace deberta {
 namespace fs = std::filesystem;
@@ -41,10 +42,9 @@ std::string xml_escape(const std::string& text) {
 }
 
 double number_field(const std::string& where, const nlohmann::json& object, const std::string& field) {
-  if (!object.contains(field)) throw std::runtime_error(fmt::format("{}: field '{}' is missing", where, field));
-  const auto& value = object.at(field);
+  const auto& value = require_json_field(where, object, field);
   if (!value.is_number() || !std::isfinite(value.get<double>()))
-    throw std::runtime_error(fmt::format("{}: field '{}' is not a finite number", where, field));
+    throw json_field_error(where, field, "is not a finite number");
   return value.get<double>();
 }
 
@@ -247,12 +247,7 @@ std::string plot_run(const std::string& run_dir, const std::string& output) {
   std::string metric;
   const fs::path results_path = fs::path(run_dir) / "results.json";
   if (fs::exists(results_path)) {
-    nlohmann::json results;
-    try {
-      results = nlohmann::json::parse(read_file(results_path.string()));
-    } catch (const nlohmann::json::parse_error& e) {
-      throw std::runtime_error(fmt::format("{}: not valid JSON ({})", results_path.string(), e.what()));
-    }
+    const nlohmann::json results = read_json_file(results_path.string());
     if (results.is_object()) {
       if (results.contains("headline_metric") && results.at("headline_metric").is_string())
         metric = results.at("headline_metric").get<std::string>();

@@ -10,36 +10,33 @@
 #include <stdexcept>
 
 #include "util/atomic_file.h"
+#include "util/json_file.h"
 
 namespace deberta {
 namespace fs = std::filesystem;
 
 namespace {
 
-std::runtime_error field_error(const std::string& path, const std::string& field, const std::string& problem) {
-  return std::runtime_error(fmt::format("{}: field '{}' {}", path, field, problem));
-}
-
 std::string required_string(const std::string& path, const nlohmann::json& record, const std::string& field) {
-  if (!record.contains(field)) throw field_error(path, field, "is missing");
-  if (!record.at(field).is_string()) throw field_error(path, field, "is not a string");
-  return record.at(field).get<std::string>();
+  const auto& value = require_json_field(path, record, field);
+  if (!value.is_string()) throw json_field_error(path, field, "is not a string");
+  return value.get<std::string>();
 }
 
 std::string optional_string(const std::string& path, const nlohmann::json& record, const std::string& field,
                             const std::string& fallback) {
   if (!record.contains(field) || record.at(field).is_null()) return fallback;
-  if (!record.at(field).is_string()) throw field_error(path, field, "is not a string");
+  if (!record.at(field).is_string()) throw json_field_error(path, field, "is not a string");
   return record.at(field).get<std::string>();
 }
 
 std::map<std::string, double> metric_map(const std::string& path, const nlohmann::json& record,
                                          const std::string& field) {
-  if (!record.contains(field)) throw field_error(path, field, "is missing");
-  if (!record.at(field).is_object()) throw field_error(path, field, "is not an object of metrics");
+  const auto& object = require_json_field(path, record, field);
+  if (!object.is_object()) throw json_field_error(path, field, "is not an object of metrics");
   std::map<std::string, double> metrics;
-  for (const auto& [name, value] : record.at(field).items()) {
-    if (!value.is_number()) throw field_error(path, field + "." + name, "is not a number");
+  for (const auto& [name, value] : object.items()) {
+    if (!value.is_number()) throw json_field_error(path, field + "." + name, "is not a number");
     metrics[name] = value.get<double>();
   }
   return metrics;
@@ -48,12 +45,7 @@ std::map<std::string, double> metric_map(const std::string& path, const nlohmann
 }  // namespace
 
 RunResult parse_run_result(const std::string& path, const std::string& text) {
-  nlohmann::json record;
-  try {
-    record = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::runtime_error(fmt::format("{}: not valid JSON ({})", path, e.what()));
-  }
+  const nlohmann::json record = parse_json(text, path);
   if (!record.is_object()) throw std::runtime_error(path + ": expected a JSON object");
   RunResult run;
   run.path = path;
@@ -64,18 +56,18 @@ RunResult parse_run_result(const std::string& path, const std::string& text) {
   run.protocol = optional_string(path, record, "protocol", "standard");
   run.selection_rule = optional_string(path, record, "selection_rule", "dev");
   run.headline_metric = required_string(path, record, "headline_metric");
-  if (!record.contains("seed")) throw field_error(path, "seed", "is missing");
-  if (!record.at("seed").is_number_integer()) throw field_error(path, "seed", "is not an integer");
-  run.seed = record.at("seed").get<int64_t>();
+  const auto& seed = require_json_field(path, record, "seed");
+  if (!seed.is_number_integer()) throw json_field_error(path, "seed", "is not an integer");
+  run.seed = seed.get<int64_t>();
   if (record.contains("backbone_parameters") && !record.at("backbone_parameters").is_null()) {
     if (!record.at("backbone_parameters").is_number_integer())
-      throw field_error(path, "backbone_parameters", "is not an integer");
+      throw json_field_error(path, "backbone_parameters", "is not an integer");
     run.backbone_parameters = record.at("backbone_parameters").get<int64_t>();
   }
   run.dev = metric_map(path, record, "dev");
   run.test = metric_map(path, record, "test");
   if (run.test.count(run.headline_metric) == 0)
-    throw field_error(path, "test." + run.headline_metric, "is missing (it is the headline metric)");
+    throw json_field_error(path, "test." + run.headline_metric, "is missing (it is the headline metric)");
   return run;
 }
 

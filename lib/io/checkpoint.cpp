@@ -4,13 +4,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 #include "io/safetensors.h"
 #include "io/torch_pickle.h"
+#include "util/json_file.h"
 
 namespace fs = std::filesystem;
 
@@ -30,19 +31,34 @@ std::string quote(const std::string& text) { return nlohmann::json(text).dump();
 
 using WeightsReader = TensorMap (*)(const std::string&);
 
+struct WeightsLayout {
+  const char* file;
+  bool sharded;
+  WeightsReader reader;
+};
+
+// HF's own order of preference. The one list of weight file names: reading,
+// has_checkpoint_weights and the "no weights found" message all follow it.
+const WeightsLayout kWeightsLayouts[] = {{"model.safetensors", false, read_safetensors},
+                                         {"model.safetensors.index.json", true, read_safetensors},
+                                         {"pytorch_model.bin", false, read_pytorch_bin},
+                                         {"pytorch_model.bin.index.json", true, read_pytorch_bin}};
+
+// "model.safetensors, ..., pytorch_model.bin or pytorch_model.bin.index.json"
+std::string weights_file_names() {
+  std::string out;
+  const size_t count = std::size(kWeightsLayouts);
+  for (size_t i = 0; i < count; ++i) {
+    if (i > 0) out += i + 1 < count ? ", " : " or ";
+    out += kWeightsLayouts[i].file;
+  }
+  return out;
+}
+
 // An index.json of sharded weights: "weight_map" maps each tensor name to the
 // shard file (beside the index) that holds it.
 TensorMap read_sharded(const fs::path& index_path, WeightsReader read_shard, std::string& weights_file) {
-  std::ifstream in(index_path, std::ios::binary);
-  if (!in) fail(index_path, "cannot open the file");
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json index;
-  try {
-    index = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(index_path, std::string("not valid JSON (") + e.what() + ")");
-  }
+  const nlohmann::json index = read_json_file(index_path.string());
   if (!index.is_object() || !index.contains("weight_map") || !index.at("weight_map").is_object())
     fail(index_path, "has no \"weight_map\" object");
   std::map<std::string, std::string> shard_of;
@@ -97,17 +113,7 @@ Checkpoint read_checkpoint(const std::string& dir) {
   checkpoint.dir = dir;
   checkpoint.config = load_config(config_path.string());
 
-  struct Layout {
-    const char* file;
-    bool sharded;
-    WeightsReader reader;
-  };
-  // HF's own order of preference.
-  const Layout layouts[] = {{"model.safetensors", false, read_safetensors},
-                            {"model.safetensors.index.json", true, read_safetensors},
-                            {"pytorch_model.bin", false, read_pytorch_bin},
-                            {"pytorch_model.bin.index.json", true, read_pytorch_bin}};
-  for (const auto& layout : layouts) {
+  for (const auto& layout : kWeightsLayouts) {
     const fs::path path = fs::path(dir) / layout.file;
     if (!fs::exists(path, error)) continue;
     if (layout.sharded) {
@@ -118,15 +124,19 @@ Checkpoint read_checkpoint(const std::string& dir) {
     }
     break;
   }
-  if (checkpoint.weights_file.empty())
-    fail(dir,
-         "no weights found; provide model.safetensors, model.safetensors.index.json, pytorch_model.bin or "
-         "pytorch_model.bin.index.json");
+  if (checkpoint.weights_file.empty()) fail(dir, "no weights found; provide " + weights_file_names());
 
   for (auto& [name, tensor] : checkpoint.tensors)
     if (tensor.scalar_type() == torch::kFloat16 || tensor.scalar_type() == torch::kBFloat16)
       tensor = tensor.to(torch::kFloat32);
   return checkpoint;
+}
+
+bool has_checkpoint_weights(const std::string& dir) {
+  std::error_code error;
+  for (const auto& layout : kWeightsLayouts)
+    if (fs::exists(fs::path(dir) / layout.file, error)) return true;
+  return false;
 }
 
 void write_checkpoint(const std::string& dir, const DebertaConfig& config, const TensorMap& tensors,

@@ -27,6 +27,9 @@ struct Checkpoint {
 // Throws std::runtime_error with one line naming the path and the problem.
 Checkpoint read_checkpoint(const std::string& dir);
 
+// Whether dir holds a weights file that read_checkpoint would read.
+bool has_checkpoint_weights(const std::string& dir);
+
 // Writes config.json (2-space indent), model.safetensors and a copy of
 // whichever of spm.model, tokenizer.json, tokenizer_config.json,
 // special_tokens_map.json and added_tokens.json exist in

@@ -1,10 +1,12 @@
 #include "model/config.h"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
+
+#include "util/atomic_file.h"
+#include "util/json_file.h"
 
 namespace deberta {
 
@@ -89,12 +91,7 @@ bool DebertaConfig::norm_rel_embeddings() const {
 }
 
 DebertaConfig parse_config(const std::string& json_text, const std::string& source) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::runtime_error(source + ": not valid JSON (" + e.what() + ")");
-  }
+  const nlohmann::json j = parse_json(json_text, source);
   if (!j.is_object()) throw std::runtime_error(source + ": not a JSON object");
 
   DebertaConfig c;
@@ -175,13 +172,7 @@ DebertaConfig parse_config(const std::string& json_text, const std::string& sour
   return c;
 }
 
-DebertaConfig load_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open the file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_config(text.str(), path);
-}
+DebertaConfig load_config(const std::string& path) { return parse_config(read_file(path), path); }
 
 void set_labels(DebertaConfig& config, std::vector<std::string> labels) {
   if (labels.empty()) throw std::invalid_argument("a model needs at least one label (one means regression)");

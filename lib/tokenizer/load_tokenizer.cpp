@@ -11,6 +11,7 @@
 
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/tokenizer_json.h"
+#include "util/json_file.h"
 
 namespace deberta {
 
@@ -26,7 +27,7 @@ using nlohmann::json;
 // An absent file reads as an empty object: both settings files are optional.
 json read_optional_json(const fs::path& path) {
   if (!fs::exists(path)) return json::object();
-  const json root = read_tokenizer_file_json(path.string());
+  const json root = read_json_file(path.string());
   if (!root.is_object()) fail(path, "is not a JSON object");
   return root;
 }

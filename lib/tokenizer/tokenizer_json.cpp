@@ -1,11 +1,12 @@
 #include "tokenizer/tokenizer_json.h"
 
 #include <cstdint>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
+
+#include "util/json_file.h"
 
 namespace deberta {
 
@@ -111,18 +112,8 @@ PreTokenization read_pre_tokenizer(const json& node, const std::string& path) {
 
 }  // namespace
 
-json read_tokenizer_file_json(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) fail(path, "cannot be opened");
-  try {
-    return json::parse(file);
-  } catch (const json::exception& e) {
-    fail(path, std::string("is not valid JSON: ") + e.what());
-  }
-}
-
 TokenizerJson read_tokenizer_json(const std::string& path) {
-  const json root = read_tokenizer_file_json(path);
+  const json root = read_json_file(path);
 
   try {
     const json& model_node = root.at("model");

@@ -4,8 +4,6 @@
 // not reproduce is an error rather than silently different ids.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <sentencepiece_model.pb.h>
 
 #include <cstdint>
@@ -25,9 +23,5 @@ struct TokenizerJson {
 // Throws std::runtime_error "<path>: <problem>" for a file it cannot read or
 // a pipeline it does not support.
 TokenizerJson read_tokenizer_json(const std::string& path);
-
-// The parsed JSON of a tokenizer file; throws std::runtime_error "<path>: ..."
-// when it cannot be opened or parsed.
-nlohmann::json read_tokenizer_file_json(const std::string& path);
 
 }  // namespace deberta

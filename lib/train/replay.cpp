@@ -12,7 +12,7 @@
 #include "model/pretrained.h"
 #include "train/optimizer.h"
 #include "train/step.h"
-#include "util/atomic_file.h"
+#include "util/json_file.h"
 
 namespace deberta {
 
@@ -100,12 +100,7 @@ class RecordReader {
 };
 
 TrainingRecord read_training_record(const std::string& path) {
-  json document;
-  try {
-    document = json::parse(read_file(path));
-  } catch (const json::parse_error& e) {
-    throw std::runtime_error(path + ": not valid JSON (" + e.what() + ")");
-  }
+  const json document = read_json_file(path);
   const RecordReader reader(path);
   TrainingRecord record;
   const json& betas = reader.field(document, "", "procedure.optimizer.betas");

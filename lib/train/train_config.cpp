@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "util/yaml_file.h"
+
 namespace deberta {
 
 const std::vector<SettingSpec>& training_settings() {
@@ -135,14 +137,7 @@ std::string one_of(const ConfigValues& values, const std::string& key, const std
 }  // namespace
 
 ConfigValues read_config_layer(const std::string& yaml_path, const std::string& root) {
-  YAML::Node node;
-  try {
-    node = YAML::LoadFile(yaml_path);
-  } catch (const YAML::BadFile&) {
-    throw std::runtime_error(yaml_path + ": cannot open the file");
-  } catch (const YAML::Exception& e) {
-    throw std::runtime_error(fmt::format("{}:{}: not valid YAML ({})", yaml_path, e.mark.line + 1, e.msg));
-  }
+  YAML::Node node = load_yaml_file(yaml_path, "cannot open the file");
   std::stringstream path(root);
   std::string part;
   while (!root.empty() && std::getline(path, part, '.')) {

@@ -26,6 +26,7 @@
 #include "train/progress.h"
 #include "train/step.h"
 #include "util/atomic_file.h"
+#include "util/json_file.h"
 
 namespace fs = std::filesystem;
 
@@ -41,13 +42,6 @@ std::string builtin_model_dir() { return config_dir() + "/models/tiny-default"; 
 
 std::string model_name_of(const std::string& model_dir) {
   return model_dir.empty() ? "tiny-default" : fs::path(model_dir).lexically_normal().filename().string();
-}
-
-bool has_weights(const std::string& dir) {
-  for (const char* file :
-       {"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"})
-    if (fs::exists(fs::path(dir) / file)) return true;
-  return false;
 }
 
 void append_line(const std::string& path, const nlohmann::json& record) {
@@ -321,7 +315,7 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
                                          tokenizer.vocab_size(), config.vocab_size));
   DebertaV2ForSequenceClassification model(config);
   initialise_weights(*model, config.initializer_range);
-  if (!job.resuming && (!builtin_model || has_weights(model_dir))) {
+  if (!job.resuming && (!builtin_model || has_checkpoint_weights(model_dir))) {
     const Checkpoint checkpoint = read_checkpoint(model_dir);
     LoadOptions load;
     load.source = model_dir + "/" + checkpoint.weights_file;
@@ -347,8 +341,8 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
 
   TrainerProgress progress;
   if (job.resuming) {
-    progress = progress_from_json(nlohmann::json::parse(read_file((last_dir / kStateFile).string())),
-                                  (last_dir / kStateFile).string());
+    const std::string state_path = (last_dir / kStateFile).string();
+    progress = progress_from_json(read_json_file(state_path), state_path);
     copy_weights(model, read_checkpoint(last_dir.string()).tensors, last_dir.string());
     restore_optimizer_state(optimization.optimizer, (last_dir / kOptimizerFile).string());
     // Lines logged after the state was saved are logged again as the run repeats those steps.
@@ -552,7 +546,7 @@ SeedSummary run_finetune_seeds(const FinetuneOptions& options, const std::vector
     one.output_dir = (fs::path(base) / fmt::format("seed{}", seed)).string();
     log << fmt::format("== seed {} ({} of {}) -> {}\n", seed, summary.values.size() + 1, seeds.size(), one.output_dir);
     const std::string run_dir = run_finetune(one, log);
-    const auto results = nlohmann::json::parse(read_file((fs::path(run_dir) / "results.json").string()));
+    const auto results = read_json_file((fs::path(run_dir) / "results.json").string());
     summary.metric = results.at("headline_metric").get<std::string>();
     summary.values.push_back(results.at("headline").get<double>());
     runs.push_back({{"seed", seed}, {"run_dir", run_dir}, {"headline", summary.values.back()}});
