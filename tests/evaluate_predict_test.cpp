@@ -11,17 +11,13 @@
 #include "util/atomic_file.h"
 
 namespace fs = std::filesystem;
+using deberta::test::kQuick;
 using deberta::test::read_json;
 using deberta::test::read_text;
 using deberta::test::run_cli;
 using deberta::test::ScratchDir;
 
 namespace {
-
-// finetune_test.cpp's quick settings: a few seconds per run on one thread.
-const char* kQuick =
-    " --set training.max_steps=12 --set training.batch_size=16 --set training.eval_batch_size=256"
-    " --set optimizer.lr=1e-3 --set training.max_train_examples=192";
 
 // Fine-tunes `task` briefly into dir/run and returns the run directory.
 std::string fine_tune(const ScratchDir& dir, const std::string& task, const std::string& extra = "") {

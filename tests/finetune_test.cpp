@@ -9,13 +9,11 @@
 #include "train/train_config.h"
 
 namespace fs = std::filesystem;
+using deberta::test::kQuick;
 using deberta::test::run_cli;
 using deberta::test::ScratchDir;
 
 namespace {
-const char* kQuick =
-    " --set training.max_steps=12 --set training.batch_size=16 --set training.eval_batch_size=256"
-    " --set optimizer.lr=1e-3 --set training.max_train_examples=192";
 
 size_t count_lines(const std::string& path) {
   const std::string text = deberta::test::read_text(path);

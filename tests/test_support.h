@@ -71,6 +71,11 @@ class ScratchDir {
   std::string path_;
 };
 
+// finetune flags for a quick run on the samples: a few seconds on one thread.
+inline const char* const kQuick =
+    " --set training.max_steps=12 --set training.batch_size=16 --set training.eval_batch_size=256"
+    " --set optimizer.lr=1e-3 --set training.max_train_examples=192";
+
 struct CommandResult {
   int exit_code = -1;
   std::string output;  // standard output and standard error, interleaved

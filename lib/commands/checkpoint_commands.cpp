@@ -114,10 +114,7 @@ SplitData load_run_split(const Scorer& scorer, const std::string& split, const s
   const TrainSettings& s = scorer.settings;
   SplitData data = load_split(scorer.task, split, data_dir, s.data_options);
   if (split != "dev" || s.train_split != "dev") return data;
-  const int64_t rows = static_cast<int64_t>(data.examples.size());
-  SplitData dev = hold_out_dev(std::move(data), dev_slice_rows(rows, rows / 10), static_cast<int64_t>(s.seed)).dev;
-  dev.name = "dev";
-  return dev;
+  return split_dev_file_offline(std::move(data), static_cast<int64_t>(s.seed)).dev;
 }
 
 // The columns of the input that hold the texts, by the task's shape.

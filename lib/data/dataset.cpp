@@ -207,4 +207,12 @@ std::vector<SplitData> load_task_data(const TaskSpec& task, const std::string& d
   return splits;
 }
 
+TrainDevSplit split_dev_file_offline(SplitData dev_file, int64_t seed) {
+  const int64_t rows = static_cast<int64_t>(dev_file.examples.size());
+  TrainDevSplit parts = hold_out_dev(std::move(dev_file), dev_slice_rows(rows, rows / 10), seed);
+  parts.train.name = "train";
+  parts.dev.name = "dev";
+  return parts;
+}
+
 }  // namespace deberta

@@ -59,6 +59,11 @@ struct TrainDevSplit {
 // keep file order.
 TrainDevSplit hold_out_dev(SplitData train, int64_t size, int64_t seed);
 
+// The offline protocol (training.train_split: dev), for a task whose train
+// file is not at hand: the dev file less a seeded tenth trains, and that tenth
+// is dev. The parts are named "train" and "dev".
+TrainDevSplit split_dev_file_offline(SplitData dev_file, int64_t seed);
+
 // One split, ready for training or evaluation. `options` are resolved against
 // the task first, so an empty map means the defaults.
 SplitData load_split(const TaskSpec& task, const std::string& split, const std::string& data_dir,

@@ -44,12 +44,7 @@ double tolerance_value(const std::string& path, const nlohmann::json& value, con
 std::map<std::string, double> metrics_of(const std::string& path, const nlohmann::json& object,
                                          const std::string& field) {
   if (!object.is_object()) throw json_field_error(path, field, "must be an object of metric values");
-  std::map<std::string, double> metrics;
-  for (const auto& [name, value] : object.items()) {
-    if (!value.is_number()) throw json_field_error(path, field + "." + name, "is not a number");
-    metrics[name] = value.get<double>();
-  }
-  return metrics;
+  return number_members(path, object, field);
 }
 
 double tolerance_for(const Baseline& baseline, const ToleranceFlags& flags, const std::string& task) {
@@ -88,6 +83,19 @@ std::string format_table(const std::vector<std::vector<std::string>>& lines) {
     out += text + "\n";
   }
   return out;
+}
+
+// The runs by what a baseline row matches on; two runs of one key are an error,
+// since neither could be chosen silently.
+std::map<RunKey, const RunResult*> index_by_key(const std::vector<RunResult>& runs) {
+  std::map<RunKey, const RunResult*> by_key;
+  for (const auto& run : runs) {
+    const auto [it, inserted] = by_key.emplace(key_of(run), &run);
+    if (!inserted)
+      throw std::runtime_error(fmt::format("two runs of {}: {} and {}; keep one of them out of --results",
+                                           describe(key_of(run)), it->second->path, run.path));
+  }
+  return by_key;
 }
 
 }  // namespace
@@ -168,13 +176,7 @@ Baseline baseline_from_runs(const std::vector<RunResult>& runs, double tolerance
   Baseline baseline;
   baseline.tolerance = tolerance;
   baseline.per_task_tolerance = per_task_tolerance;
-  std::map<RunKey, const RunResult*> by_key;
-  for (const auto& run : runs) {
-    const auto [it, inserted] = by_key.emplace(key_of(run), &run);
-    if (!inserted)
-      throw std::runtime_error(fmt::format("two runs of {}: {} and {}; keep one of them out of --results",
-                                           describe(key_of(run)), it->second->path, run.path));
-  }
+  const std::map<RunKey, const RunResult*> by_key = index_by_key(runs);
   for (const auto& [key, run] : by_key)
     baseline.runs.push_back({run->task, run->model_name, run->protocol, run->selection_rule, run->headline_metric,
                              run->seed, run->test, run->dev});
@@ -211,13 +213,7 @@ CheckReport check_runs(const Baseline& baseline, const std::vector<RunResult>& r
       throw std::runtime_error(
           fmt::format("--per-task {}={}: the baseline has no run of task '{}'", task, value, task));
   }
-  std::map<RunKey, const RunResult*> found;
-  for (const auto& run : runs) {
-    const auto [it, inserted] = found.emplace(key_of(run), &run);
-    if (!inserted)
-      throw std::runtime_error(fmt::format("two runs of {}: {} and {}; keep one of them out of --results",
-                                           describe(key_of(run)), it->second->path, run.path));
-  }
+  const std::map<RunKey, const RunResult*> found = index_by_key(runs);
 
   CheckReport report;
   std::vector<std::vector<std::string>> lines = {

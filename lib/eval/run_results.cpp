@@ -34,12 +34,7 @@ std::map<std::string, double> metric_map(const std::string& path, const nlohmann
                                          const std::string& field) {
   const auto& object = require_json_field(path, record, field);
   if (!object.is_object()) throw json_field_error(path, field, "is not an object of metrics");
-  std::map<std::string, double> metrics;
-  for (const auto& [name, value] : object.items()) {
-    if (!value.is_number()) throw json_field_error(path, field + "." + name, "is not a number");
-    metrics[name] = value.get<double>();
-  }
-  return metrics;
+  return number_members(path, object, field);
 }
 
 }  // namespace

@@ -101,17 +101,11 @@ Job resolve_job(const FinetuneOptions& options) {
   return job;
 }
 
-// The splits the run trains, selects and tests on. The offline protocol
-// (training.train_split: dev) is for a task whose train file is not at hand:
-// it trains on the dev file less a seeded tenth, which becomes dev.
+// The splits the run trains, selects and tests on, under its protocol.
 std::vector<SplitData> load_job_data(const Job& job) {
   if (job.settings.train_split == "train") return load_task_data(job.task, job.data_dir, job.settings.data_options);
-  SplitData dev = load_split(job.task, "dev", job.data_dir, job.settings.data_options);
-  const int64_t rows = static_cast<int64_t>(dev.examples.size());
-  TrainDevSplit parts =
-      hold_out_dev(std::move(dev), dev_slice_rows(rows, rows / 10), static_cast<int64_t>(job.settings.seed));
-  parts.train.name = "train";
-  parts.dev.name = "dev";
+  TrainDevSplit parts = split_dev_file_offline(load_split(job.task, "dev", job.data_dir, job.settings.data_options),
+                                               static_cast<int64_t>(job.settings.seed));
   return {std::move(parts.train), std::move(parts.dev),
           load_split(job.task, "test", job.data_dir, job.settings.data_options)};
 }

@@ -26,4 +26,14 @@ const nlohmann::json& require_json_field(const std::string& path, const nlohmann
   return object.at(key);
 }
 
+std::map<std::string, double> number_members(const std::string& path, const nlohmann::json& object,
+                                             const std::string& field) {
+  std::map<std::string, double> numbers;
+  for (const auto& [name, value] : object.items()) {
+    if (!value.is_number()) throw json_field_error(path, field + "." + name, "is not a number");
+    numbers[name] = value.get<double>();
+  }
+  return numbers;
+}
+
 }  // namespace deberta

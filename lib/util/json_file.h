@@ -1,6 +1,7 @@
 // Reading JSON files and the fields of JSON records, with errors that name the file.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -22,5 +23,11 @@ std::runtime_error json_field_error(const std::string& path, const std::string& 
 // it is absent. `where` places a nested key, e.g. "runs[2].".
 const nlohmann::json& require_json_field(const std::string& path, const nlohmann::json& object, const std::string& key,
                                          const std::string& where = "");
+
+// The members of a JSON object (the caller checks that it is one) as numbers,
+// e.g. a run's metrics; throws json_field_error(path, "FIELD.NAME", "is not a
+// number") for a member that is not.
+std::map<std::string, double> number_members(const std::string& path, const nlohmann::json& object,
+                                             const std::string& field);
 
 }  // namespace deberta
