@@ -1,5 +1,5 @@
 // What a task plugin declares. One plugin per benchmark lives beside this file;
-// lib/data/dataset.h turns a TaskSpec and a data directory into examples.
+// dataset.h turns a TaskSpec and a data directory into examples.
 #pragma once
 
 #include <cstdint>

@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "data/dataset.h"
 #include "data_support.h"
+#include "tasks/dataset.h"
 #include "tasks/registry.h"
 
 using deberta::test::ScratchDir;

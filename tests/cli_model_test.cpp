@@ -1,4 +1,5 @@
 // The model commands end to end: info, tokenize, forward, and their errors.
+#include <torch/torch.h>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>

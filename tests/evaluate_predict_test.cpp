@@ -1,12 +1,13 @@
 // evaluate and predict on checkpoints that a short finetune run writes.
 
+#include <torch/torch.h>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
 
 #include "golden.h"
-#include "io/checkpoint.h"
+#include "model/checkpoint.h"
 #include "test_support.h"
 #include "util/atomic_file.h"
 
@@ -16,6 +17,7 @@ using deberta::test::read_json;
 using deberta::test::read_text;
 using deberta::test::run_cli;
 using deberta::test::ScratchDir;
+using deberta::test::tsv_rows;
 
 namespace {
 
@@ -26,20 +28,6 @@ std::string fine_tune(const ScratchDir& dir, const std::string& task, const std:
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   return run;
-}
-
-std::vector<std::vector<std::string>> tsv_rows(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::vector<std::string> fields;
-    std::istringstream cells(line);
-    std::string cell;
-    while (std::getline(cells, cell, '\t')) fields.push_back(cell);
-    rows.push_back(fields);
-  }
-  return rows;
 }
 
 }  // namespace
@@ -101,7 +89,7 @@ TEST_CASE("predict labels a pair TSV with one row per input and probabilities th
   REQUIRE(result.exit_code == 0);
   const auto rows = tsv_rows(read_text(output));
   REQUIRE(rows.size() == 1 + 3);
-  CHECK(rows[0] == std::vector<std::string>{"id", "text_a", "text_b", "label", "p(0 (SAME question))",
+  CHECK(rows[0] == std::vector<std::string>{"id", "text_a", "text_b", "prediction", "p(0 (SAME question))",
                                             "p(1 (different questions))"});
   for (size_t i = 1; i < rows.size(); ++i) {
     INFO("row " << i << ": expected the input's columns, a label with its meaning and two probabilities");

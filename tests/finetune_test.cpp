@@ -1,10 +1,11 @@
 // finetune end to end on the shipped samples with the built-in tiny model.
+#include <torch/torch.h>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 
 #include "golden.h"
-#include "io/checkpoint.h"
+#include "model/checkpoint.h"
 #include "test_support.h"
 #include "train/train_config.h"
 
@@ -12,6 +13,7 @@ namespace fs = std::filesystem;
 using deberta::test::kQuick;
 using deberta::test::run_cli;
 using deberta::test::ScratchDir;
+using deberta::test::tsv_rows;
 
 namespace {
 
@@ -19,6 +21,7 @@ size_t count_lines(const std::string& path) {
   const std::string text = deberta::test::read_text(path);
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
+
 }  // namespace
 
 TEST_CASE("finetune on the nsmc sample writes a complete run directory") {
@@ -39,11 +42,19 @@ TEST_CASE("finetune on the nsmc sample writes a complete run directory") {
   CHECK(results.at("steps") == 12);
   CHECK(results.at("selection_rule") == "dev");
   CHECK(results.at("pretrained") == false);
-  const double accuracy = results.at("test").at("accuracy").get<double>();
-  CHECK(accuracy >= 0.0);
-  CHECK(accuracy <= 1.0);
   CHECK(results.at("data").at("dev").at("from") == "train");
   CHECK(count_lines((run / "predictions-test.tsv").string()) == 1 + 1000);  // header and the 1,000 sample test rows
+
+  // The reported accuracy is that of the written predictions against the
+  // test file's labels (its third column), row by row.
+  const auto predictions = tsv_rows(deberta::test::read_text((run / "predictions-test.tsv").string()));
+  const auto gold =
+      tsv_rows(deberta::test::read_text(deberta::test::data_path("../../data/samples/nsmc/ratings_test.txt")));
+  REQUIRE(predictions.size() == gold.size());
+  size_t correct = 0;
+  for (size_t i = 1; i < gold.size(); ++i) correct += predictions[i].at(1).substr(0, 1) == gold[i].at(2);
+  CHECK(results.at("test").at("accuracy").get<double>() ==
+        Approx(static_cast<double>(correct) / static_cast<double>(gold.size() - 1)));
 
   const auto config = deberta::read_config_layer((run / "config.yaml").string());
   CHECK(config.at("run.task") == "nsmc");
@@ -259,4 +270,20 @@ TEST_CASE("the offline protocol trains on the dev file and labels the result as 
   CHECK(dev_rows > 0);
   CHECK(train_rows - 9 * dev_rows >= 0);
   CHECK(train_rows - 9 * dev_rows < 10);
+}
+
+TEST_CASE("finetune checks its data files before it creates the run directory") {
+  const ScratchDir scratch;
+  const fs::path run = scratch.file("never-created");
+  // A data directory with the Question Pair train and test files but no validation.txt.
+  for (const char* file : {"train.txt", "test.txt"})
+    scratch.write(std::string("data/question-pair/") + file,
+                  deberta::test::read_text(deberta::test::data_path("../../data/samples/question-pair/") + file));
+  const auto result = run_cli("--threads 1 finetune --task question_pair --data-dir '" + scratch.file("data") +
+                              "' --output-dir '" + run.string() + "'" + kQuick);
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(result.output.find("validation.txt") != std::string::npos);
+  INFO("expected no run directory (no config.yaml, no empty metrics.jsonl) after the failure");
+  CHECK_FALSE(fs::exists(run));
 }

@@ -9,8 +9,8 @@
 #include <set>
 #include <string>
 
-#include "data/dataset.h"
 #include "data_support.h"
+#include "tasks/dataset.h"
 #include "tasks/registry.h"
 
 using deberta::test::shared_path;

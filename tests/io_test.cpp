@@ -10,10 +10,10 @@
 #include <sstream>
 #include <string>
 
-#include "io/checkpoint.h"
 #include "io/safetensors.h"
 #include "io/safetensors_format.h"
 #include "io/torch_pickle.h"
+#include "model/checkpoint.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;

@@ -1,14 +1,15 @@
 // Parity of the LibTorch model with the golden outputs of the HF-equivalent
 // reference, for every fixture and both weight formats.
+#include <torch/torch.h>
 #include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "golden.h"
-#include "io/checkpoint.h"
 #include "io/safetensors.h"
 #include "io/torch_pickle.h"
+#include "model/checkpoint.h"
 #include "model/deberta.h"
-#include "model/pretrained.h"
+#include "model/factory.h"
 #include "model/relative_position.h"
 #include "model/weights.h"
 
@@ -204,7 +205,9 @@ TEST_CASE("a checkpoint written and read back gives identical outputs") {
   const ScratchDir scratch;
   const std::filesystem::path dir = scratch.file("roundtrip-" + name);
   write_checkpoint(dir.string(), f.config, model_tensors(*model), test::fixture_dir(name));
-  auto reloaded = load_pretrained(dir.string(), /*strict=*/true);
+  ModelOptions strict;
+  strict.strict = true;
+  auto reloaded = load_model(dir.string(), strict);
   REQUIRE(reloaded.has_head());
   CHECK(reloaded.config.labels == f.config.labels);
   torch::InferenceMode guard;

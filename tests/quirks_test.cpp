@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "data/dataset.h"
 #include "data/tsv.h"
 #include "data_support.h"
+#include "tasks/dataset.h"
 #include "tasks/registry.h"
 
 using deberta::Example;

@@ -7,9 +7,9 @@
 #include <string>
 #include <utility>
 
-#include "data/dataset.h"
-#include "data/inspect.h"
 #include "data_support.h"
+#include "tasks/dataset.h"
+#include "tasks/inspect.h"
 #include "tasks/registry.h"
 
 namespace {

@@ -88,7 +88,8 @@ TEST_CASE("a suite resumes a run that was interrupted") {
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   CHECK(result.output.find("tiny / korsts / seed 7 (resuming)") != std::string::npos);
-  CHECK(result.output.find("resuming") != std::string::npos);
+  INFO("expected the trainer to continue from the saved step 3, not to start again");
+  CHECK(result.output.find("resuming " + run_dir.string() + " at step 3") != std::string::npos);
   CHECK(deberta::test::read_json((run_dir / "results.json").string()).at("steps") == 6);
 }
 

@@ -9,6 +9,7 @@
 #include "eval/run_results.h"
 #include "eval/table.h"
 #include "report_support.h"
+#include "util/resources.h"
 
 using deberta::test::FakeRun;
 using deberta::test::run_cli;

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.h"
+#include "tasks/dataset.h"
 #include "tasks/registry.h"
 #include "test_support.h"
 

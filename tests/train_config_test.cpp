@@ -4,6 +4,7 @@
 
 #include "test_support.h"
 #include "train/train_config.h"
+#include "util/resources.h"
 
 using namespace deberta;
 using deberta::test::ScratchDir;

@@ -1,18 +1,19 @@
 // The trainer's step against the recorded Hugging Face Trainer runs of the
 // fixtures, and its parts one by one: schedules, AdamW groups, clipping,
 // accumulation and the non-finite guard.
+#include <torch/torch.h>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "commands/replay.h"
 #include "golden.h"
 #include "io/safetensors.h"
 #include "model/deberta.h"
 #include "model/weights.h"
 #include "train/optimizer.h"
-#include "train/replay.h"
 #include "train/schedule.h"
 #include "train/step.h"
 
@@ -318,8 +319,9 @@ TEST_CASE("accumulating two half batches gives the step of the whole batch") {
   auto whole = optimization_for(whole_model, 1.0);
   auto halves = optimization_for(halves_model, 1.0);
 
-  const auto one = train_step(whole_model, whole, 3, {batch});
-  const auto two = train_step(halves_model, halves, 3, {rows(batch, 0, 2), rows(batch, 2, 4)});
+  const auto one = train_step(*whole_model, classification_objective(whole_model), whole, 3, {batch});
+  const auto two = train_step(*halves_model, classification_objective(halves_model), halves, 3,
+                              {rows(batch, 0, 2), rows(batch, 2, 4)});
   CHECK(two.finite);
   CHECK(two.lr == one.lr);
   CHECK(two.loss == Approx(one.loss).epsilon(1e-5));
@@ -346,7 +348,7 @@ TEST_CASE("a non-finite loss is flagged and the update is not applied") {
   }
   TensorMap before;
   for (const auto& [key, value] : model_tensors(*model)) before[key] = value.clone();
-  const auto result = train_step(model, optimization, 5, {fixture_batch(name)});
+  const auto result = train_step(*model, classification_objective(model), optimization, 5, {fixture_batch(name)});
   CHECK_FALSE(result.finite);
   CHECK(std::isnan(result.loss));
   const auto after = model_tensors(*model);

@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "data/dataset.h"
-#include "data/inspect.h"
 #include "data_support.h"
+#include "tasks/dataset.h"
+#include "tasks/inspect.h"
 #include "tasks/registry.h"
 #include "tasks/tsv_task.h"
 

@@ -13,18 +13,17 @@
 
 #include "commands/bench.h"
 #include "commands/checkpoint_commands.h"
+#include "commands/finetune.h"
 #include "commands/model_commands.h"
+#include "commands/replay.h"
 #include "commands/report_commands.h"
 #include "commands/suite.h"
-#include "data/inspect.h"
 #include "eval/check.h"
-#include "eval/model_card.h"
 #include "runtime/runtime.h"
+#include "tasks/inspect.h"
 #include "tasks/registry.h"
 #include "tokenizer/train_tokenizer.h"
 #include "train/progress.h"
-#include "train/replay.h"
-#include "train/trainer.h"
 
 namespace {
 
@@ -50,6 +49,9 @@ struct Options {
 int main(int argc, char** argv) {
   CLI::App app{"deberta-bench: fine-tune and benchmark Korean DeBERTa-v3 models on LibTorch."};
   app.require_subcommand(1);
+  // Global options may also come after the subcommand: it passes what it
+  // does not know up to the app.
+  app.fallthrough();
   app.set_version_flag("--version", version_string());
   int threads = deberta::available_cores();
   app.add_option("--threads", threads, "Threads for libtorch's intra-op and inter-op pools")
@@ -176,7 +178,7 @@ int main(int argc, char** argv) {
     options.dry_run = o.dry_run;
     options.threads = threads;
     options.live_progress = deberta::wants_live_progress(STDERR_FILENO);
-    deberta::run_suite(options, std::cout, std::cerr);
+    deberta::run_suite(options, {deberta::plan_finetune, deberta::run_finetune}, std::cout, std::cerr);
     return 0;
   });
   suite->add_option("--suite", o.suite, "Suite file, e.g. configs/suites/ci.yaml")->required();
@@ -189,9 +191,9 @@ int main(int argc, char** argv) {
   });
   table->add_option("--results", o.results_dirs, "Directories searched (recursively) for runs' results.json")
       ->required();
-  table->add_option(
-      "--reference", o.reference,
-      "Reference rows: a YAML file, or 'none' to leave them out (default: " + deberta::default_reference_path() + ")");
+  table->add_option("--reference", o.reference,
+                    "Reference rows: a YAML file, or 'none' to leave them out (default: the shipped "
+                    "results/reference/model-card.yaml)");
   table->add_option("--format", o.format, "Output format")
       ->check(CLI::IsMember({"markdown", "csv", "json"}))
       ->capture_default_str();

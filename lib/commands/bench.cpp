@@ -11,18 +11,16 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "data/batching.h"
-#include "data/dataset.h"
-#include "model/deberta.h"
-#include "model/weights.h"
+#include "model/factory.h"
 #include "runtime/runtime.h"
+#include "tasks/dataset.h"
 #include "tasks/registry.h"
 #include "tokenizer/tokenizer.h"
-#include "train/collate.h"
+#include "train/batch_source.h"
 #include "train/features.h"
 #include "train/optimizer.h"
-#include "train/step.h"
-#include "train/train_config.h"
+#include "train/trainer.h"
+#include "util/resources.h"
 
 namespace deberta {
 
@@ -74,11 +72,28 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 // bench_ref.py's optimiser (AdamW, lr 1e-5, eps 1e-6, weight decay 0.01, clip
 // 1.0) at a constant rate, so that no step is skipped at rate 0.
-Optimization make_optimization(const DebertaV2ForSequenceClassification& model) {
+Optimization bench_optimization(Model& model) {
   LrSchedule schedule;
   schedule.type = ScheduleType::constant_with_warmup;
   schedule.lr = 1e-5;
-  return {make_adamw(*model, {0.9, 0.999, 1e-6, 0.01}), schedule, 1.0};
+  return {make_adamw(model.module(), {0.9, 0.999, 1e-6, 0.01}), schedule, 1.0};
+}
+
+// Trains `steps` steps from `source` through the trainer's loop, calling
+// `after_step` after each.
+void train_steps(Model& model, BatchSource& source, int64_t steps,
+                 const std::function<void(const TrainerState&, const StepInput&)>& after_step) {
+  Optimization optimization = bench_optimization(model);
+  TrainerHooks hooks;
+  hooks.on_step = [&](const TrainerState& state, const StepInput& input, const StepResult&, int64_t) {
+    after_step(state, input);
+  };
+  TrainerState state;
+  try {
+    fit(model.module(), classification_objective(model.classifier), optimization, source, {steps, 0, 0}, hooks, state);
+  } catch (const NonFiniteStep&) {
+    throw std::runtime_error("bench: the loss or the gradient norm is not finite");
+  }
 }
 
 void print(const nlohmann::ordered_json& result, bool json, std::ostream& out) {
@@ -90,13 +105,7 @@ void print(const nlohmann::ordered_json& result, bool json, std::ostream& out) {
     out << fmt::format("{:>20}: {}\n", key, value.is_string() ? value.get<std::string>() : value.dump());
 }
 
-double median_seconds(const BenchOptions& options, const std::function<void()>& step) {
-  std::vector<double> seconds;
-  for (int i = 0; i < options.warmup + options.iterations; ++i) {
-    const auto start = Clock::now();
-    step();
-    if (i >= options.warmup) seconds.push_back(seconds_since(start));
-  }
+double median_of(std::vector<double> seconds) {
   std::sort(seconds.begin(), seconds.end());
   return seconds[seconds.size() / 2];
 }
@@ -118,25 +127,31 @@ void bench_fixed_shape(const BenchOptions& options, std::ostream& out) {
     throw std::invalid_argument("bench needs --warmup >= 0 and --iters >= 1");
   torch::manual_seed(0);
   const auto config = preset_config(options.preset);
-  DebertaV2ForSequenceClassification model(config);
+  Model model = new_model(config);
   const ModelInputs inputs = random_inputs(options);
 
   double median = 0;
   double flops = 0;
   if (options.mode == "train") {
-    initialise_weights(*model, config.initializer_range);
-    Optimization optimization = make_optimization(model);
-    const Batch batch{inputs, torch::randint(0, 2, {options.batch}, torch::kLong)};
-    int64_t step = 0;
-    median = median_seconds(options, [&] {
-      if (!train_step(model, optimization, step++, {batch}).finite)
-        throw std::runtime_error("bench: the loss or the gradient norm is not finite");
+    // The trainer's own loop over one fixed batch, timed by the loop itself.
+    RepeatedBatches source({Batch{inputs, torch::randint(0, 2, {options.batch}, torch::kLong)}});
+    std::vector<double> seconds;
+    double before = 0;
+    train_steps(model, source, options.warmup + options.iterations, [&](const TrainerState& state, const StepInput&) {
+      seconds.push_back(state.train_seconds - before);
+      before = state.train_seconds;
     });
+    median = median_of(std::vector<double>(seconds.begin() + options.warmup, seconds.end()));
     flops = train_flops(config, options.batch, options.seq_len);
   } else {
-    model->eval();
     torch::InferenceMode inference;
-    median = median_seconds(options, [&] { model(inputs); });
+    std::vector<double> seconds;
+    for (int i = 0; i < options.warmup + options.iterations; ++i) {
+      const auto start = Clock::now();
+      model.classifier(inputs);
+      if (i >= options.warmup) seconds.push_back(seconds_since(start));
+    }
+    median = median_of(seconds);
     flops = forward_flops(config, options.batch, options.seq_len);
   }
   print(
@@ -168,7 +183,7 @@ void bench_epoch(const BenchOptions& options, std::ostream& out) {
   if (options.max_examples < 0) throw std::invalid_argument("bench needs --max-examples >= 0 (0: all)");
   const TaskSpec task = resolve_task(options.task);
   const std::string data_dir = options.data_dir.empty() ? default_data_dir() : options.data_dir;
-  const std::string tokenizer_dir = config_dir() + "/models/tiny-default";
+  const std::string tokenizer_dir = builtin_model_dir();
 
   const auto encode_start = Clock::now();
   const SplitData split = load_split(task, "train", data_dir);
@@ -186,26 +201,24 @@ void bench_epoch(const BenchOptions& options, std::ostream& out) {
   if (tokenizer.vocab_size() > config.vocab_size)
     throw std::runtime_error(fmt::format("bench: the tokenizer of {} has {} ids, more than the preset's {}",
                                          tokenizer_dir, tokenizer.vocab_size(), config.vocab_size));
-  set_labels(config, task.is_regression() ? std::vector<std::string>{"score"} : task.labels);
-  DebertaV2ForSequenceClassification model(config);
-  initialise_weights(*model, config.initializer_range);
-  Optimization optimization = make_optimization(model);
+  ModelOptions head;
+  head.labels = task.is_regression() ? std::vector<std::string>{"score"} : task.labels;
+  Model model = new_model(config, head);
 
   const int64_t pad_id = tokenizer.special_tokens().pad.id;
-  const auto batches =
-      epoch_batches(train.lengths, static_cast<size_t>(options.batch), true, options.group_by_length, 42);
+  EpochBatches source(
+      train, {static_cast<size_t>(options.batch), 1, options.group_by_length, 42, pad_id, task.is_regression()});
+  const auto batches = static_cast<int64_t>((train.encodings.size() + options.batch - 1) / options.batch);
   int64_t real_tokens = 0, padded_tokens = 0;
   double flops = 0;
   const auto start = Clock::now();
-  for (size_t step = 0; step < batches.size(); ++step) {
-    const Batch batch = collate(train.encodings, train.targets, batches[step], pad_id, task.is_regression());
-    const int64_t rows = batch.inputs.input_ids.size(0), width = batch.inputs.input_ids.size(1);
-    real_tokens += batch.inputs.attention_mask.sum().item<int64_t>();
+  train_steps(model, source, batches, [&](const TrainerState&, const StepInput& input) {
+    const ModelInputs& in = input.micro_batches.front().inputs;
+    const int64_t rows = in.input_ids.size(0), width = in.input_ids.size(1);
+    real_tokens += in.attention_mask.sum().item<int64_t>();
     padded_tokens += rows * width;
     flops += train_flops(config, rows, width);
-    if (!train_step(model, optimization, static_cast<int64_t>(step), {batch}).finite)
-      throw std::runtime_error("bench: the loss or the gradient norm is not finite");
-  }
+  });
   const double seconds = seconds_since(start);
   const auto examples = static_cast<int64_t>(train.encodings.size());
   print(
@@ -217,7 +230,7 @@ void bench_epoch(const BenchOptions& options, std::ostream& out) {
           {"data_dir", data_dir},
           {"examples", examples},
           {"batch", options.batch},
-          {"batches", batches.size()},
+          {"batches", batches},
           {"max_seq_len", task.max_seq_len},
           {"group_by_length", options.group_by_length},
           {"threads", options.threads},

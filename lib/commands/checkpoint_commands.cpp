@@ -9,18 +9,17 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "data/dataset.h"
-#include "data/inspect.h"
 #include "data/tsv.h"
-#include "io/checkpoint.h"
-#include "model/deberta.h"
-#include "model/weights.h"
+#include "model/factory.h"
+#include "tasks/dataset.h"
+#include "tasks/inspect.h"
 #include "tasks/registry.h"
 #include "tokenizer/tokenizer.h"
 #include "train/features.h"
 #include "train/inference.h"
 #include "train/train_config.h"
 #include "util/atomic_file.h"
+#include "util/resources.h"
 
 namespace fs = std::filesystem;
 
@@ -31,7 +30,7 @@ namespace {
 // A checkpoint ready to run on a task, with the settings it runs under.
 struct Scorer {
   TaskSpec task;
-  DebertaV2ForSequenceClassification model;
+  Model model;
   Tokenizer tokenizer;
   std::string run_config;  // the run's config.yaml whose settings apply; empty: none does
   RunSection run;
@@ -51,11 +50,13 @@ std::string run_config_of(const std::string& model_dir, const TaskSpec& task, Ru
   return run.task == task.name || run.task == task.source ? config.string() : "";
 }
 
-DebertaV2ForSequenceClassification load_classifier(const std::string& model_dir, const TaskSpec& task) {
-  const Checkpoint checkpoint = read_checkpoint(model_dir);
-  if (checkpoint.tensors.count("classifier.weight") == 0)
-    throw std::runtime_error(model_dir + ": has no classification head; fine-tune it first (deberta-bench finetune)");
-  const std::vector<std::string>& labels = checkpoint.config.labels;
+// The checkpoint's classifier, which must have been fine-tuned on `task`.
+Model load_classifier(const std::string& model_dir, const TaskSpec& task) {
+  ModelOptions options;
+  options.strict = true;
+  options.require_classifier = true;
+  Model model = load_model(model_dir, options);
+  const std::vector<std::string>& labels = model.config.labels;
   // The head's outputs are indexed by label, so another task's labels (or
   // the same names in another order) would make every metric meaningless.
   if (task.is_regression() ? labels.size() != 1 : labels != task.labels)
@@ -65,11 +66,6 @@ DebertaV2ForSequenceClassification load_classifier(const std::string& model_dir,
         model_dir, fmt::join(labels, ", "), task.name,
         task.is_regression() ? "is a regression task (one score output)"
                              : fmt::format("has [{}]", fmt::join(task.labels, ", "))));
-  DebertaV2ForSequenceClassification model(checkpoint.config);
-  LoadOptions load;
-  load.source = model_dir + "/" + checkpoint.weights_file;
-  load.strict = true;
-  load_weights(*model, checkpoint.tensors, load);
   return model;
 }
 
@@ -81,7 +77,7 @@ Scorer load_scorer(TaskSpec task, const std::string& model_dir, int64_t max_seq_
   const TrainSettings settings =
       run_config.empty() ? TrainSettings{}
                          : typed_settings(resolve_config({"", "", "", run_config, {}}, resolve_options(task)));
-  DebertaV2ForSequenceClassification model = load_classifier(model_dir, task);
+  Model model = load_classifier(model_dir, task);
   Tokenizer tokenizer = load_tokenizer(model_dir);
   int64_t max_seq_len = task.max_seq_len;
   std::string from = "the task's default";
@@ -104,7 +100,7 @@ EncodedSplit encode(const Scorer& scorer, const SplitData& split, std::ostream& 
 // Batched as finetune's evaluations are (its eval_batch_size): the padding of
 // a batch changes the last bits of its logits.
 torch::Tensor logits_of(Scorer& scorer, const EncodedSplit& encoded) {
-  return predict_logits(scorer.model, encoded, scorer.settings.eval_batch_size,
+  return predict_logits(scorer.model.classifier, encoded, scorer.settings.eval_batch_size,
                         scorer.tokenizer.special_tokens().pad.id, scorer.task.is_regression());
 }
 
@@ -177,14 +173,7 @@ void run_predict(const PredictOptions& options, std::ostream& out, std::ostream&
   const TsvTable table = parse_tsv(read_file_bytes(options.input_path), options.input_path, TsvFormat{});
   const std::vector<size_t> columns = text_columns(table, task.is_pair);
 
-  std::vector<std::string> added;
-  if (task.is_regression()) {
-    added.push_back("score");
-  } else {
-    added.push_back("label");
-    for (size_t k = 0; k < task.labels.size(); ++k) added.push_back("p(" + task.label_display(k) + ")");
-  }
-  for (const auto& name : added)
+  for (const auto& name : prediction_columns(task))
     if (std::find(table.header.begin(), table.header.end(), name) != table.header.end())
       throw std::runtime_error(
           fmt::format("{}:1: the input has a column '{}', which the output adds; rename it", options.input_path, name));
@@ -205,21 +194,9 @@ void run_predict(const PredictOptions& options, std::ostream& out, std::ostream&
   Scorer scorer = load_scorer(task, options.model_dir, options.max_seq_len);
   const torch::Tensor logits = logits_of(scorer, encode(scorer, split, log));
 
-  std::string text = fmt::format("{}\t{}\n", fmt::join(table.header, "\t"), fmt::join(added, "\t"));
-  // Regression's one output is its score; a classifier's outputs become probabilities.
-  const torch::Tensor values =
-      (task.is_regression() ? logits : torch::softmax(logits, 1)).to(torch::kDouble).contiguous();
-  const auto value = values.accessor<double, 2>();
-  // The label is the argmax of the logits, as evaluate's metrics take it.
-  const torch::Tensor argmax = logits.argmax(1).contiguous();
-  const auto predicted = argmax.accessor<int64_t, 1>();
-  for (size_t i = 0; i < table.rows.size(); ++i) {
-    const auto row = static_cast<int64_t>(i);
-    text += fmt::format("{}", fmt::join(table.rows[i].fields, "\t"));
-    if (!task.is_regression()) text += "\t" + task.label_display(static_cast<size_t>(predicted[row]));
-    for (int64_t k = 0; k < values.size(1); ++k) text += fmt::format("\t{:.6f}", value[row][k]);
-    text += "\n";
-  }
+  LeadingColumns inputs{table.header, {}};
+  for (const auto& row : table.rows) inputs.rows.push_back(row.fields);
+  const std::string text = predictions_tsv(task, logits, inputs);
   if (options.output_path.empty()) {
     out << text;
   } else {

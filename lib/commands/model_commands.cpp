@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "io/checkpoint.h"
 #include "io/json_tensor.h"
-#include "model/pretrained.h"
+#include "model/checkpoint.h"
+#include "model/factory.h"
 #include "tokenizer/tokenizer.h"
 #include "util/atomic_file.h"
 #include "util/json_file.h"
@@ -119,7 +119,9 @@ void run_forward(const ForwardOptions& options, std::ostream& log) {
     *target = integer_matrix_from_json(in.at(field), options.inputs_path + ": " + field);
   }
 
-  PretrainedModel model = load_pretrained(options.model_dir, options.strict);
+  ModelOptions model_options;
+  model_options.strict = options.strict;
+  Model model = load_model(options.model_dir, model_options);
   for (const auto& line : model.report.describe()) log << line << '\n';
   const int64_t vocab = model.config.vocab_size;
   if (inputs.input_ids.min().item<int64_t>() < 0 || inputs.input_ids.max().item<int64_t>() >= vocab)

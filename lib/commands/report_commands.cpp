@@ -9,6 +9,7 @@
 #include "eval/run_results.h"
 #include "eval/table.h"
 #include "util/atomic_file.h"
+#include "util/resources.h"
 
 namespace deberta {
 namespace fs = std::filesystem;

@@ -8,8 +8,7 @@
 #include <sstream>
 
 #include "commands/report_commands.h"
-#include "runtime/runtime.h"
-#include "train/trainer.h"
+#include "eval/run_layout.h"
 #include "util/atomic_file.h"
 #include "util/yaml_file.h"
 
@@ -94,12 +93,11 @@ Suite read_suite(const std::string& path) {
   return suite;
 }
 
-std::string run_suite(const SuiteOptions& options, std::ostream& out, std::ostream& log) {
+std::string run_suite(const SuiteOptions& options, const FinetuneJobs& jobs, std::ostream& out, std::ostream& log) {
   const Suite suite = read_suite(options.suite_file);
   const std::string output_dir =
       !options.output_dir.empty() ? options.output_dir : (fs::path("results") / suite.name).string();
   const int threads = suite.threads > 0 ? suite.threads : options.threads;
-  if (suite.threads > 0 && !options.dry_run) configure_threads(threads);
 
   struct Run {
     FinetuneOptions options;
@@ -124,8 +122,8 @@ std::string run_suite(const SuiteOptions& options, std::ostream& out, std::ostre
       }
 
   const auto state_of = [](const std::string& run_dir) -> std::string {
-    if (fs::exists(fs::path(run_dir) / "results.json")) return "done";
-    if (fs::exists(fs::path(run_dir) / "checkpoint-last" / "trainer_state.json")) return "resume";
+    if (run_layout::is_finished(run_dir)) return "done";
+    if (run_layout::has_resume_state(run_dir)) return "resume";
     return "new";
   };
 
@@ -138,7 +136,7 @@ std::string run_suite(const SuiteOptions& options, std::ostream& out, std::ostre
       const std::string state = state_of(run.options.output_dir);
       std::string steps;
       try {
-        const FinetunePlan plan = plan_finetune(run.options);
+        const FinetunePlan plan = jobs.plan(run.options);
         total += plan.total_steps;
         steps = fmt::format("{} steps ({} train examples, {} steps per epoch{})", plan.total_steps, plan.train_examples,
                             plan.steps_per_epoch, plan.protocol == "standard" ? "" : ", protocol " + plan.protocol);
@@ -166,9 +164,9 @@ std::string run_suite(const SuiteOptions& options, std::ostream& out, std::ostre
       resume.resume_dir = run.options.output_dir;
       resume.threads = threads;
       resume.live_progress = options.live_progress;
-      run_finetune(resume, log);
+      jobs.run(resume, log);
     } else {
-      run_finetune(run.options, log);
+      jobs.run(run.options, log);
     }
   }
   std::ostringstream table;

@@ -4,10 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <string>
 #include <vector>
+
+#include "commands/finetune.h"
 
 namespace deberta {
 
@@ -41,7 +44,15 @@ struct SuiteOptions {
   bool live_progress = false;
 };
 
+// The finetune jobs a suite plans and runs: apps/ passes plan_finetune and
+// run_finetune. They come in as functions because suite is torch-free and
+// builds in the core library, which does not link the trainer.
+struct FinetuneJobs {
+  std::function<FinetunePlan(const FinetuneOptions&)> plan;
+  std::function<std::string(const FinetuneOptions&, std::ostream& log)> run;
+};
+
 // Runs (or with dry_run, plans) every run; returns the output directory.
-std::string run_suite(const SuiteOptions& options, std::ostream& out, std::ostream& log);
+std::string run_suite(const SuiteOptions& options, const FinetuneJobs& jobs, std::ostream& out, std::ostream& log);
 
 }  // namespace deberta

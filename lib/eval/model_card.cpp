@@ -4,7 +4,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
-#include <filesystem>
 #include <set>
 #include <stdexcept>
 
@@ -21,11 +20,6 @@ const std::vector<CardColumn>& card_columns() {
       {"question_pair", "accuracy", "**Question Pair**<br/>(acc)", "Question Pair (acc)"},
   };
   return columns;
-}
-
-std::string default_reference_path() {
-  return (std::filesystem::path(DEBERTA_BENCH_CONFIG_DIR).parent_path() / "results" / "reference" / "model-card.yaml")
-      .string();
 }
 
 namespace {

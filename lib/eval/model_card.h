@@ -52,8 +52,4 @@ struct ReferenceTable {
 // that is not a percentage or a row citing an unknown source.
 ReferenceTable load_reference(const std::string& path);
 
-// The file shipped with the source tree: results/reference/model-card.yaml
-// beside configs/.
-std::string default_reference_path();
-
 }  // namespace deberta

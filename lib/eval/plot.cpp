@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "eval/run_layout.h"
 #include "util/atomic_file.h"
 #include "util/json_file.h"
 
@@ -240,12 +241,12 @@ std::string learning_curves_svg(const LearningCurves& curves, const std::string&
 }
 
 std::string plot_run(const std::string& run_dir, const std::string& output) {
-  const std::string metrics_path = (fs::path(run_dir) / "metrics.jsonl").string();
+  const std::string metrics_path = run_layout::path(run_dir, run_layout::kMetrics);
   if (!fs::is_directory(run_dir)) throw std::runtime_error(run_dir + ": no such run directory");
   std::string title = fs::path(run_dir).lexically_normal().filename().string();
   if (title.empty() || title == ".") title = fs::path(run_dir).lexically_normal().parent_path().filename().string();
   std::string metric;
-  const fs::path results_path = fs::path(run_dir) / "results.json";
+  const fs::path results_path = run_layout::path(run_dir, run_layout::kResults);
   if (fs::exists(results_path)) {
     const nlohmann::json results = read_json_file(results_path.string());
     if (results.is_object()) {

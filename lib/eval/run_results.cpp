@@ -1,5 +1,7 @@
 #include "eval/run_results.h"
 
+#include "eval/run_layout.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -73,7 +75,7 @@ std::vector<RunResult> find_run_results(const std::vector<std::string>& dirs) {
     if (!fs::is_directory(dir)) throw std::runtime_error(dir + ": no such directory of runs");
     std::vector<fs::path> files;
     for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-      if (entry.is_regular_file() && entry.path().filename() == "results.json") files.push_back(entry.path());
+      if (entry.is_regular_file() && entry.path().filename() == run_layout::kResults) files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
     size_t found = 0;

@@ -1,5 +1,7 @@
 #include "io/checkpoint.h"
 
+#include <torch/torch.h>
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -100,36 +102,26 @@ void write_text(const fs::path& path, const std::string& text) {
 
 }  // namespace
 
-Checkpoint read_checkpoint(const std::string& dir) {
+CheckpointWeights read_checkpoint_weights(const std::string& dir) {
   std::error_code error;
-  if (!fs::is_directory(dir, error))
-    fail(dir, fs::exists(dir, error) ? "not a directory; a checkpoint is a directory with config.json and weights"
-                                     : "no such checkpoint directory");
-  const fs::path config_path = fs::path(dir) / "config.json";
-  if (!fs::exists(config_path, error))
-    fail(config_path, "missing; a checkpoint directory needs the model's config.json");
-
-  Checkpoint checkpoint;
-  checkpoint.dir = dir;
-  checkpoint.config = load_config(config_path.string());
-
+  CheckpointWeights weights;
   for (const auto& layout : kWeightsLayouts) {
     const fs::path path = fs::path(dir) / layout.file;
     if (!fs::exists(path, error)) continue;
     if (layout.sharded) {
-      checkpoint.tensors = read_sharded(path, layout.reader, checkpoint.weights_file);
+      weights.tensors = read_sharded(path, layout.reader, weights.weights_file);
     } else {
-      checkpoint.tensors = layout.reader(path.string());
-      checkpoint.weights_file = layout.file;
+      weights.tensors = layout.reader(path.string());
+      weights.weights_file = layout.file;
     }
     break;
   }
-  if (checkpoint.weights_file.empty()) fail(dir, "no weights found; provide " + weights_file_names());
+  if (weights.weights_file.empty()) fail(dir, "no weights found; provide " + weights_file_names());
 
-  for (auto& [name, tensor] : checkpoint.tensors)
+  for (auto& [name, tensor] : weights.tensors)
     if (tensor.scalar_type() == torch::kFloat16 || tensor.scalar_type() == torch::kBFloat16)
       tensor = tensor.to(torch::kFloat32);
-  return checkpoint;
+  return weights;
 }
 
 bool has_checkpoint_weights(const std::string& dir) {
@@ -139,8 +131,9 @@ bool has_checkpoint_weights(const std::string& dir) {
   return false;
 }
 
-void write_checkpoint(const std::string& dir, const DebertaConfig& config, const TensorMap& tensors,
-                      const std::string& tokenizer_source_dir, const std::map<std::string, std::string>& extra_files) {
+void write_checkpoint_files(const std::string& dir, const std::string& config_json, const TensorMap& tensors,
+                            const std::string& tokenizer_source_dir,
+                            const std::map<std::string, std::string>& extra_files) {
   std::error_code error;
   // Normalised so that "out/model/" or "out/model/." still has a name for its siblings.
   fs::path target = fs::absolute(dir, error).lexically_normal();
@@ -166,7 +159,7 @@ void write_checkpoint(const std::string& dir, const DebertaConfig& config, const
   check(error, temp, "cannot create the directory");
 
   try {
-    write_text(temp / "config.json", config_to_json(config).dump(2) + "\n");
+    write_text(temp / "config.json", config_json);
     write_safetensors((temp / "model.safetensors").string(), tensors);
     for (const auto& [name, bytes] : extra_files) write_text(temp / name, bytes);
     if (!tokenizer_source_dir.empty()) {

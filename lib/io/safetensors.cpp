@@ -1,5 +1,7 @@
 #include "io/safetensors.h"
 
+#include <torch/torch.h>
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>

@@ -1,5 +1,7 @@
 #include "io/torch_pickle.h"
 
+#include <torch/torch.h>
+
 #include <fstream>
 #include <iterator>
 #include <stdexcept>

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.h"
+#include "tasks/dataset.h"
 #include "tasks/task.h"
 #include "tokenizer/tokenizer.h"
 

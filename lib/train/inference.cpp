@@ -43,21 +43,29 @@ std::optional<std::string> collapsed_class(const TaskSpec& task, const torch::Te
   return task.labels[classes.item<int64_t>()];
 }
 
-std::string predictions_tsv(const TaskSpec& task, const torch::Tensor& logits) {
-  std::string out;
-  if (task.is_regression()) {
-    out = "index\tscore\n";
-    for (int64_t i = 0; i < logits.size(0); ++i) out += fmt::format("{}\t{:.6f}\n", i, logits[i][0].item<double>());
-    return out;
-  }
-  const auto probabilities = torch::softmax(logits, 1);
-  out = "index\tprediction";
-  for (size_t k = 0; k < task.labels.size(); ++k) out += "\tp(" + task.label_display(k) + ")";
-  out += "\n";
-  const auto argmax = logits.argmax(1);
-  for (int64_t i = 0; i < logits.size(0); ++i) {
-    out += fmt::format("{}\t{}", i, task.label_display(argmax[i].item<int64_t>()));
-    for (int64_t k = 0; k < logits.size(1); ++k) out += fmt::format("\t{:.6f}", probabilities[i][k].item<double>());
+std::vector<std::string> prediction_columns(const TaskSpec& task) {
+  if (task.is_regression()) return {"score"};
+  std::vector<std::string> columns = {"prediction"};
+  for (size_t k = 0; k < task.labels.size(); ++k) columns.push_back("p(" + task.label_display(k) + ")");
+  return columns;
+}
+
+std::string predictions_tsv(const TaskSpec& task, const torch::Tensor& logits, const LeadingColumns& leading) {
+  // Regression's one output is its score; a classifier's outputs become probabilities.
+  const torch::Tensor values =
+      (task.is_regression() ? logits : torch::softmax(logits, 1)).to(torch::kDouble).contiguous().cpu();
+  const auto value = values.accessor<double, 2>();
+  // The label is the argmax of the logits, as the metrics take it.
+  const torch::Tensor argmax = logits.argmax(1).contiguous().cpu();
+  const auto predicted = argmax.accessor<int64_t, 1>();
+  std::string out = fmt::format("{}\t{}\n", fmt::join(leading.header, "\t"), fmt::join(prediction_columns(task), "\t"));
+  for (int64_t i = 0; i < values.size(0); ++i) {
+    if (leading.rows.empty())
+      out += std::to_string(i);
+    else
+      out += fmt::format("{}", fmt::join(leading.rows.at(static_cast<size_t>(i)), "\t"));
+    if (!task.is_regression()) out += "\t" + task.label_display(static_cast<size_t>(predicted[i]));
+    for (int64_t k = 0; k < values.size(1); ++k) out += fmt::format("\t{:.6f}", value[i][k]);
     out += "\n";
   }
   return out;

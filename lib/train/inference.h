@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "model/deberta.h"
 #include "tasks/task.h"
@@ -26,8 +27,20 @@ std::map<std::string, double> score_logits(const TaskSpec& task, const torch::Te
 // The label every example was given, when training collapsed to one class.
 std::optional<std::string> collapsed_class(const TaskSpec& task, const torch::Tensor& logits);
 
-// One row per example: index, the predicted label (with its meaning) and the
-// probability of every label; or index and score for regression.
-std::string predictions_tsv(const TaskSpec& task, const torch::Tensor& logits);
+// The columns a predictions file adds: prediction (the label with its
+// meaning) and p(label) per label, or score for regression.
+std::vector<std::string> prediction_columns(const TaskSpec& task);
+
+// Columns that come before the predictions: a header and one row of fields
+// per example. Empty rows with an "index" header number the examples.
+struct LeadingColumns {
+  std::vector<std::string> header = {"index"};
+  std::vector<std::vector<std::string>> rows;  // empty: the example's index
+};
+
+// The one predictions writer (finetune's predictions-test.tsv, predict): a
+// header, then one line per example of the leading columns and the
+// prediction_columns, probabilities and scores with 6 decimals.
+std::string predictions_tsv(const TaskSpec& task, const torch::Tensor& logits, const LeadingColumns& leading = {});
 
 }  // namespace deberta

@@ -43,4 +43,17 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
 }
 
+Optimization make_optimization(const torch::nn::Module& model, const TrainSettings& settings, int64_t total_steps) {
+  LrSchedule schedule;
+  schedule.type = settings.schedule == "cosine"     ? ScheduleType::cosine
+                  : settings.schedule == "constant" ? ScheduleType::constant_with_warmup
+                                                    : ScheduleType::linear;
+  schedule.lr = settings.lr;
+  schedule.warmup_steps = settings.warmup_steps;
+  schedule.warmup_ratio = settings.warmup_ratio;
+  schedule.total_steps = total_steps;
+  return {make_adamw(model, {settings.beta1, settings.beta2, settings.eps, settings.weight_decay}), schedule,
+          settings.max_grad_norm};
+}
+
 }  // namespace deberta

@@ -1,10 +1,16 @@
-// AdamW over a model's parameters in Hugging Face Trainer's two groups.
+// AdamW over a model's parameters in Hugging Face Trainer's two groups, with
+// the learning-rate schedule and clipping: what a step needs besides the
+// model and the data.
 #pragma once
 
 #include <torch/nn/module.h>
 #include <torch/optim/adamw.h>
 
+#include <cstdint>
 #include <string>
+
+#include "train/schedule.h"
+#include "train/train_config.h"
 
 namespace deberta {
 
@@ -27,5 +33,15 @@ bool applies_weight_decay(const std::string& parameter_name);
 torch::optim::AdamW make_adamw(const torch::nn::Module& model, const AdamWConfig& config);
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
+
+struct Optimization {
+  torch::optim::AdamW optimizer;
+  LrSchedule schedule;
+  double max_grad_norm = 1.0;  // <= 0: no clipping
+};
+
+// The optimisation of a training run's settings (optimizer.*, schedule.*,
+// training.max_grad_norm) over `total_steps` steps.
+Optimization make_optimization(const torch::nn::Module& model, const TrainSettings& settings, int64_t total_steps);
 
 }  // namespace deberta

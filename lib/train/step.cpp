@@ -10,6 +10,12 @@
 
 namespace deberta {
 
+Objective classification_objective(DebertaV2ForSequenceClassification model) {
+  return [model](const Batch& batch) mutable {
+    return sequence_classification_loss(model(batch.inputs).logits, batch.labels);
+  };
+}
+
 double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_norm) {
   std::vector<torch::Tensor> grads;
   for (const auto& p : parameters)
@@ -28,19 +34,20 @@ double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_n
   return total.item<double>();
 }
 
-StepResult train_step(DebertaV2ForSequenceClassification& model, Optimization& optimization, int64_t step,
-                      const std::vector<Batch>& micro_batches) {
+StepResult train_step(torch::nn::Module& module, const Objective& objective, Optimization& optimization, int64_t step,
+                      const std::vector<Batch>& micro_batches, const AfterBackward& after_backward) {
   if (micro_batches.empty()) throw std::invalid_argument("train_step needs at least one micro-batch");
-  model->train();
+  module.train();
   const double scale = 1.0 / static_cast<double>(micro_batches.size());
   StepResult result;
   for (const auto& batch : micro_batches) {
-    const auto loss = sequence_classification_loss(model(batch.inputs).logits, batch.labels) * scale;
+    const auto loss = objective(batch) * scale;
     loss.backward();
     result.loss += loss.item<double>();
   }
+  if (after_backward) after_backward(result);
   result.lr = optimization.schedule.lr_at(step);
-  result.grad_norm_before_clip = clip_grad_norm(model->parameters(), optimization.max_grad_norm);
+  result.grad_norm_before_clip = clip_grad_norm(module.parameters(), optimization.max_grad_norm);
   result.finite = std::isfinite(result.loss) && std::isfinite(result.grad_norm_before_clip);
   if (result.finite) {
     set_learning_rate(optimization.optimizer, result.lr);

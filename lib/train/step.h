@@ -3,25 +3,19 @@
 // scheduled learning rate, AdamW, and zeroed gradients.
 #pragma once
 
-#include <torch/optim/adamw.h>
+#include <torch/nn/module.h>
 
+#include <functional>
 #include <vector>
 
 #include "model/deberta.h"
-#include "train/schedule.h"
+#include "train/optimizer.h"
 
 namespace deberta {
 
 struct Batch {
   ModelInputs inputs;
   torch::Tensor labels;  // [B]: class ids (negative ones are ignored), or floats for regression
-};
-
-// What a step needs besides the model and the data.
-struct Optimization {
-  torch::optim::AdamW optimizer;
-  LrSchedule schedule;
-  double max_grad_norm = 1.0;  // <= 0: no clipping
 };
 
 struct StepResult {
@@ -34,18 +28,30 @@ struct StepResult {
   bool finite = true;
 };
 
+// The loss of one micro-batch: runs the model on it.
+using Objective = std::function<torch::Tensor(const Batch& batch)>;
+
+// HF's DebertaV2ForSequenceClassification loss: cross-entropy, or MSE for
+// one output.
+Objective classification_objective(DebertaV2ForSequenceClassification model);
+
+// Called once a step's backward passes are done and before clipping, with
+// the step's loss so far: every gradient of this process is complete here,
+// which is where data-parallel training averages them.
+using AfterBackward = std::function<void(StepResult& step)>;
+
 // The global L2 norm of the gradients of `parameters`, computed as
 // torch.nn.utils.clip_grad_norm_ does. When max_norm > 0 and the norm exceeds
 // it, the gradients are scaled by max_norm / (norm + 1e-6). Returns the norm
 // before clipping; parameters without a gradient are left out.
 double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_norm);
 
-// Step `step` (0-based; it picks the learning rate) over one or more
-// micro-batches whose gradients accumulate. Each loss is scaled by 1/k for k
-// micro-batches, as HF does, so equal-sized micro-batches give the gradient
-// of their union. The model is put in train mode; the gradients are zero on
-// return.
-StepResult train_step(DebertaV2ForSequenceClassification& model, Optimization& optimization, int64_t step,
-                      const std::vector<Batch>& micro_batches);
+// Step `step` (0-based; it picks the learning rate) of `module`'s parameters
+// over one or more micro-batches whose gradients accumulate. Each loss is
+// scaled by 1/k for k micro-batches, as HF does, so equal-sized micro-batches
+// give the gradient of their union. The module is put in train mode; the
+// gradients are zero on return.
+StepResult train_step(torch::nn::Module& module, const Objective& objective, Optimization& optimization, int64_t step,
+                      const std::vector<Batch>& micro_batches, const AfterBackward& after_backward = {});
 
 }  // namespace deberta

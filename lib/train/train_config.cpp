@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 
@@ -191,17 +190,6 @@ std::string config_to_yaml(const ConfigValues& values) {
   if (!open_section.empty()) out << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
-}
-
-std::string config_dir() {
-  const char* env = std::getenv("DEBERTA_BENCH_CONFIGS");
-  return env != nullptr && *env != '\0' ? env : DEBERTA_BENCH_CONFIG_DIR;
-}
-
-std::string default_data_dir() {
-  const char* env = std::getenv("DEBERTA_BENCH_DATA");
-  if (env != nullptr && *env != '\0') return env;
-  return (std::filesystem::path(config_dir()) / ".." / "data" / "samples").lexically_normal().string();
 }
 
 ConfigValues resolve_config(const ConfigSources& sources, const std::map<std::string, std::string>& data_defaults) {

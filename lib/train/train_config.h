@@ -44,15 +44,6 @@ ConfigValues parse_set_assignments(const std::vector<std::string>& assignments);
 // The resolved values as nested YAML, the run directory's config.yaml.
 std::string config_to_yaml(const ConfigValues& values);
 
-// Where configs/ lives: $DEBERTA_BENCH_CONFIGS, else the source tree's configs/
-// (compiled in), so the tool finds its task files from any working directory.
-std::string config_dir();
-
-// The data directory finetune, evaluate, predict and bench read when no --data-dir
-// is given: $DEBERTA_BENCH_DATA, else the shipped samples (data/samples beside
-// configs/), so that a fresh checkout runs from any working directory.
-std::string default_data_dir();
-
 struct ConfigSources {
   std::string task_file;          // configs/tasks/<task>.yaml; empty when the task has none (a YAML tsv task)
   std::string model_preset_file;  // a model's training.yaml (after the task defaults); empty for none

@@ -1,74 +1,106 @@
-// `deberta-bench finetune`: train on a task, select a checkpoint on dev,
-// evaluate it on test, and write the run directory.
+// The training loop, the one definition that finetune, bench and replay
+// drive. It knows nothing of tasks, files, devices or processes; what varies
+// comes in through four seams, as in HF Trainer:
+// - a BatchSource gives each step its micro-batches;
+// - TrainerHooks::after_backward sees the gradients before clipping;
+// - TrainerHooks::evaluate runs at the end of every epoch, every
+//   eval_every_steps steps and after the last step;
+// - a CheckpointWriter saves the resume state after each evaluation and when
+//   stop_after_steps ends the job early.
 #pragma once
 
+#include <torch/nn/module.h>
+
 #include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
-#include <ostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "train/train_config.h"
+#include "train/step.h"
 
 namespace deberta {
 
-struct FinetuneOptions {
-  std::string task;        // a built-in task name, or a task YAML file; empty: run.task of --config
-  std::string model_dir;   // empty: the built-in tiny model, initialised from scratch
-  std::string model_name;  // the table's row label; empty: the model directory's name
-  std::string recipe;      // a recipe of configs/tasks/<task>.yaml
-  std::string config_file;
-  std::vector<std::string> set_assignments;
-  std::string data_dir;    // empty: $DEBERTA_BENCH_DATA, else the shipped samples
-  std::string output_dir;  // empty: runs/<task>-<model>-seed<seed>
-  std::optional<uint64_t> seed;
-  int threads = 1;
-  // A run directory to continue from its checkpoint-last/; everything else
-  // comes from its config.yaml.
-  std::string resume_dir;
-  // > 0: save the resume state after this many steps and stop, as if the job
-  // had been interrupted (a job slot that ends, or the resume test).
-  int64_t stop_after_steps = 0;
-  bool live_progress = false;  // a progress bar instead of log lines
+// Where training is, as checkpoint-last/trainer_state.json records it. The
+// batches of an epoch are a function of the seed and the epoch, so a resumed
+// run finds its place again by (epoch, next_batch), which always points at
+// the next step's first batch.
+struct TrainerState {
+  int64_t step = 0;
+  int64_t epoch = 0;
+  size_t next_batch = 0;  // the first batch of `epoch` not yet trained on
+  int64_t examples_seen = 0;
+  double train_seconds = 0;  // optimisation time only, evaluations left out
+  // Model selection, kept by the evaluation callback.
+  std::optional<double> best_value;
+  nlohmann::json best_record;
+  int64_t evaluations_without_gain = 0;
+  bool stop = false;  // set by the evaluation callback (early stopping)
+  std::vector<std::string> warnings;
+  uintmax_t metrics_bytes = 0;  // metrics.jsonl's size when the state was saved
 };
 
-// Writes config.yaml, metrics.jsonl, results.json, checkpoint-best/ and
-// predictions-test.tsv into the run directory, every file atomically, and
-// returns its path. While it trains, checkpoint-last/ holds what --resume
-// needs (weights, optimizer, RNG and data position); it is removed when the
-// run finishes. Progress goes to `log`. Throws std::runtime_error on bad input
-// and when the loss becomes NaN or infinite (the best checkpoint so far is
-// kept).
-std::string run_finetune(const FinetuneOptions& options, std::ostream& log);
+nlohmann::json state_to_json(const TrainerState& state);
+// Throws std::runtime_error naming `source` on a missing or mistyped field.
+TrainerState state_from_json(const nlohmann::json& json, const std::string& source);
 
-// What a finetune would do, worked out without training: for `suite --dry-run`.
-struct FinetunePlan {
-  std::string task;
-  std::string model_name;
-  std::string run_dir;
-  std::string protocol;  // standard, or offline
-  int64_t train_examples = 0;
-  int64_t steps_per_epoch = 0;
+// The micro-batches of one optimisation step.
+struct StepInput {
+  std::vector<Batch> micro_batches;
+  int64_t examples = 0;     // rows over all micro-batches
+  bool ends_epoch = false;  // the step takes the epoch's last full group of micro-batches
+};
+
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  // The step at (state.epoch, state.next_batch); the loop advances the state.
+  virtual StepInput next(const TrainerState& state) = 0;
+};
+
+class CheckpointWriter {
+ public:
+  virtual ~CheckpointWriter() = default;
+  // Saves what a continuation needs (weights, optimizer, generators, `state`).
+  virtual void save_resume_state(TrainerState& state) = 0;
+};
+
+struct TrainerHooks {
+  AfterBackward after_backward;
+  // After every step, a non-finite one included, with the epoch the step
+  // belonged to (the state has moved on when it ended an epoch).
+  std::function<void(const TrainerState& state, const StepInput& input, const StepResult& result, int64_t epoch)>
+      on_step;
+  // May set state.stop.
+  std::function<void(TrainerState& state, int64_t epoch)> evaluate;
+  CheckpointWriter* checkpoints = nullptr;
+};
+
+struct LoopSettings {
   int64_t total_steps = 0;
+  int64_t eval_every_steps = 0;  // 0: at the end of each epoch and after the last step only
+  int64_t stop_after_steps = 0;  // > 0: save the resume state after this step and return
 };
 
-// Resolves the configuration and reads the data files (no tokenizing, no
-// model). Throws as run_finetune would on bad settings or missing files.
-FinetunePlan plan_finetune(const FinetuneOptions& options);
-
-// The mean and sample standard deviation of the test headline over seeds.
-struct SeedSummary {
-  std::string metric;
-  std::vector<double> values;  // one per seed, in the order run
-  double mean = 0;
-  double std = 0;  // sample (n - 1); 0 for one seed
+// A step whose loss or gradient norm is not finite: its update was not
+// applied, and training stops.
+class NonFiniteStep : public std::runtime_error {
+ public:
+  NonFiniteStep(int64_t step, const StepResult& result);
+  int64_t step;  // 1-based: the steps done when it happened
+  StepResult result;
 };
 
-// Runs one finetune per seed into <output_dir>/seed<k> (output_dir defaults
-// to runs/<task>-<model>) and writes <output_dir>/summary.json.
-SeedSummary run_finetune_seeds(const FinetuneOptions& options, const std::vector<uint64_t>& seeds, std::ostream& log);
+enum class FitOutcome {
+  kFinished,     // total_steps done, or the evaluation callback stopped it
+  kInterrupted,  // stop_after_steps: the resume state is saved
+};
 
-// "1,2,3" as seeds; throws std::invalid_argument naming the bad item.
-std::vector<uint64_t> parse_seed_list(const std::string& text);
+// Trains `module` from `state` on. Throws NonFiniteStep (after on_step) when
+// a step's loss is not finite.
+FitOutcome fit(torch::nn::Module& module, const Objective& objective, Optimization& optimization, BatchSource& source,
+               const LoopSettings& settings, const TrainerHooks& hooks, TrainerState& state);
 
 }  // namespace deberta

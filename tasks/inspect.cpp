@@ -1,4 +1,4 @@
-#include "data/inspect.h"
+#include "tasks/inspect.h"
 
 #include <algorithm>
 

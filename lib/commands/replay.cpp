@@ -1,4 +1,4 @@
-#include "train/replay.h"
+#include "commands/replay.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -9,9 +9,10 @@
 #include <vector>
 
 #include "io/json_tensor.h"
-#include "model/pretrained.h"
+#include "model/factory.h"
+#include "train/batch_source.h"
 #include "train/optimizer.h"
-#include "train/step.h"
+#include "train/trainer.h"
 #include "util/json_file.h"
 
 namespace deberta {
@@ -127,14 +128,6 @@ TrainingRecord read_training_record(const std::string& path) {
   return record;
 }
 
-DebertaConfig without_dropout(DebertaConfig config) {
-  config.hidden_dropout_prob = 0.0;
-  config.attention_probs_dropout_prob = 0.0;
-  config.pooler_dropout = 0.0;
-  config.cls_dropout = 0.0;
-  return config;
-}
-
 // A float32 value with the 9 significant digits that make it exact, as the records store them.
 double float32_value(double value) { return std::stod(fmt::format("{:.9g}", static_cast<float>(value))); }
 
@@ -142,36 +135,41 @@ double float32_value(double value) { return std::stod(fmt::format("{:.9g}", stat
 
 void replay_training_record(const std::string& model_dir, const std::string& record_path, std::ostream& out) {
   const TrainingRecord record = read_training_record(record_path);
-  const PretrainedModel loaded = load_pretrained(model_dir, /*strict=*/true);
-  if (!loaded.has_head())
-    throw std::runtime_error(model_dir + ": replay needs a checkpoint with a classifier (classifier.weight)");
-  // Dropout probabilities are fixed when the modules are built, so the
-  // dropout-free model is a new one; it trains in train mode, the code path
-  // of real fine-tuning.
-  DebertaV2ForSequenceClassification model(without_dropout(loaded.config));
-  LoadOptions options;
-  options.source = loaded.weights_file;
+  // The record was taken without dropout; the model still trains in train
+  // mode, the code path of real fine-tuning.
+  ModelOptions options;
   options.strict = true;
-  load_weights(*model, model_tensors(*loaded.classifier), options);
+  options.require_classifier = true;
+  options.adjust_config = [](DebertaConfig& config) {
+    config.hidden_dropout_prob = 0.0;
+    config.attention_probs_dropout_prob = 0.0;
+    config.pooler_dropout = 0.0;
+    config.cls_dropout = 0.0;
+  };
+  Model model = load_model(model_dir, options);
 
-  Optimization optimization{make_adamw(*model, record.optimizer), record.schedule, record.max_grad_norm};
-  const int64_t batch_count = static_cast<int64_t>(record.batches.size());
-  for (int64_t step = 0; step < record.steps; ++step) {
-    const StepResult result =
-        train_step(model, optimization, step, {record.batches[static_cast<size_t>(step % batch_count)]});
-    nlohmann::ordered_json line = {{"step", step},
+  Optimization optimization{make_adamw(model.module(), record.optimizer), record.schedule, record.max_grad_norm};
+  RepeatedBatches batches(record.batches);
+  TrainerHooks hooks;
+  hooks.on_step = [&out](const TrainerState& state, const StepInput&, const StepResult& result, int64_t) {
+    nlohmann::ordered_json line = {{"step", state.step - 1},
                                    {"loss", float32_value(result.loss)},
                                    {"lr", result.lr},
                                    {"grad_norm_before_clip", float32_value(result.grad_norm_before_clip)}};
     out << line.dump() << std::endl;
-    if (!result.finite)
-      throw std::runtime_error(
-          fmt::format("{}: step {}: the loss or the gradient norm is not finite; stopped", record_path, step));
+  };
+  TrainerState state;
+  try {
+    fit(model.module(), classification_objective(model.classifier), optimization, batches, {record.steps, 0, 0}, hooks,
+        state);
+  } catch (const NonFiniteStep& e) {
+    throw std::runtime_error(
+        fmt::format("{}: step {}: the loss or the gradient norm is not finite; stopped", record_path, e.step - 1));
   }
 
-  model->eval();
+  model.module().eval();
   torch::InferenceMode inference;
-  out << json{{"final_logits", tensor_to_json(model(record.final_inputs).logits)}}.dump() << std::endl;
+  out << json{{"final_logits", tensor_to_json(model.classifier(record.final_inputs).logits)}}.dump() << std::endl;
 }
 
 }  // namespace deberta

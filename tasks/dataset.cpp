@@ -1,4 +1,4 @@
-#include "data/dataset.h"
+#include "tasks/dataset.h"
 
 #include <fmt/format.h>
 

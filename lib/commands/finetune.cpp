@@ -1,0 +1,495 @@
+#include "commands/finetune.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "eval/run_layout.h"
+#include "model/factory.h"
+#include "runtime/runtime.h"
+#include "tasks/dataset.h"
+#include "tasks/inspect.h"
+#include "tasks/registry.h"
+#include "tokenizer/tokenizer.h"
+#include "train/batch_source.h"
+#include "train/checkpoints.h"
+#include "train/features.h"
+#include "train/inference.h"
+#include "train/optimizer.h"
+#include "train/progress.h"
+#include "train/trainer.h"
+#include "util/atomic_file.h"
+#include "util/json_file.h"
+#include "util/resources.h"
+
+namespace fs = std::filesystem;
+
+namespace deberta {
+
+namespace {
+
+constexpr const char* kBuiltinModel = "builtin:tiny-default";
+
+std::string model_name_of(const std::string& model_dir) {
+  return model_dir.empty() ? "tiny-default" : fs::path(model_dir).lexically_normal().filename().string();
+}
+
+void append_line(const std::string& path, const nlohmann::json& record) {
+  std::ofstream out(path, std::ios::app);
+  out << record.dump() << '\n';
+}
+
+// Everything a run needs that is decided before training starts.
+struct Job {
+  TaskSpec task;
+  std::string model_dir;  // empty: the built-in model
+  std::string model_name;
+  std::string data_dir;
+  std::string run_dir;
+  ConfigValues values;
+  TrainSettings settings;
+  bool resuming = false;
+
+  bool builtin_model() const { return model_dir.empty(); }
+  // Where the config, the tokenizer and any weights are read from.
+  std::string source_dir() const { return builtin_model() ? builtin_model_dir() : model_dir; }
+  int64_t max_seq_len() const { return settings.max_seq_len > 0 ? settings.max_seq_len : task.max_seq_len; }
+};
+
+Job resolve_job(const FinetuneOptions& options) {
+  Job job;
+  FinetuneOptions o = options;
+  if (!o.resume_dir.empty()) {
+    if (!o.task.empty() || !o.model_dir.empty() || !o.model_name.empty() || !o.recipe.empty() ||
+        !o.config_file.empty() || !o.set_assignments.empty() || !o.data_dir.empty() || !o.output_dir.empty() || o.seed)
+      throw std::invalid_argument("--resume " + o.resume_dir +
+                                  ": the settings come from its config.yaml; give no other run flags");
+    o.config_file = (fs::path(o.resume_dir) / "config.yaml").string();
+    if (!fs::exists(o.config_file)) throw std::runtime_error(o.config_file + ": no such file; is it a run directory?");
+    o.output_dir = o.resume_dir;
+    job.resuming = true;
+  }
+  const RunSection run = o.config_file.empty() ? RunSection{} : read_run_section(o.config_file);
+  if (o.task.empty()) o.task = run.task;
+  if (o.task.empty()) throw std::invalid_argument("--task is required (or a --config whose run: section names one)");
+  if (o.model_dir.empty() && !run.model.empty() && run.model != kBuiltinModel) o.model_dir = run.model;
+  if (o.data_dir.empty()) o.data_dir = run.data_dir;
+  if (o.model_name.empty()) o.model_name = run.model_name;
+
+  job.task = resolve_task(o.task);
+  job.model_dir = o.model_dir;
+  if (!job.model_dir.empty() && !fs::is_directory(job.model_dir))
+    throw std::runtime_error("--model " + job.model_dir + ": no such model directory");
+  job.model_name = o.model_name.empty() ? model_name_of(job.model_dir) : o.model_name;
+  const std::string task_file = (fs::path(config_dir()) / "tasks" / (job.task.name + ".yaml")).string();
+  const std::string preset_file = (fs::path(job.source_dir()) / "training.yaml").string();
+  ConfigSources sources{job.task.source == "builtin" && fs::exists(task_file) ? task_file : "",
+                        fs::exists(preset_file) ? preset_file : "", o.recipe, o.config_file, o.set_assignments};
+  if (o.seed) sources.set_assignments.push_back("training.seed=" + std::to_string(*o.seed));
+  job.values = resolve_config(sources, resolve_options(job.task));
+  job.settings = typed_settings(job.values);
+  job.data_dir = !o.data_dir.empty() ? o.data_dir : default_data_dir();
+  job.run_dir = !o.output_dir.empty()
+                    ? o.output_dir
+                    : fmt::format("runs/{}-{}-seed{}", job.task.name, job.model_name, job.settings.seed);
+  return job;
+}
+
+// The splits the run trains, selects and tests on, under its protocol.
+std::vector<SplitData> load_job_data(const Job& job) {
+  if (job.settings.train_split == "train") return load_task_data(job.task, job.data_dir, job.settings.data_options);
+  TrainDevSplit parts = split_dev_file_offline(load_split(job.task, "dev", job.data_dir, job.settings.data_options),
+                                               static_cast<int64_t>(job.settings.seed));
+  return {std::move(parts.train), std::move(parts.dev),
+          load_split(job.task, "test", job.data_dir, job.settings.data_options)};
+}
+
+int64_t steps_per_epoch_of(const TrainSettings& settings, int64_t train_examples) {
+  const int64_t batches_per_epoch = (train_examples + settings.batch_size - 1) / settings.batch_size;
+  return std::max<int64_t>(1, batches_per_epoch / settings.gradient_accumulation_steps);
+}
+
+int64_t total_steps_of(const TrainSettings& settings, int64_t steps_per_epoch) {
+  return settings.max_steps > 0 ? settings.max_steps : steps_per_epoch * settings.epochs;
+}
+
+std::string protocol_of(const TrainSettings& settings) {
+  return settings.train_split == "dev" ? "offline" : "standard";
+}
+
+// The run directory's first files: config.yaml (enough to re-run) and an
+// empty metrics.jsonl.
+void start_run_directory(const Job& job, const std::string& metrics_path) {
+  fs::create_directories(job.run_dir);
+  write_file_atomically(metrics_path, "");
+  write_file_atomically(
+      run_layout::path(job.run_dir, run_layout::kConfig),
+      fmt::format("# deberta-bench finetune, resolved: enough to re-run (deberta-bench finetune "
+                  "--config this-file)\nrun:\n  task: {}\n  model: {}\n  model_name: {}\n  data_dir: {}\n",
+                  job.task.source == "builtin" ? job.task.name : job.task.source,
+                  job.builtin_model() ? kBuiltinModel : job.model_dir, job.model_name, job.data_dir) +
+          config_to_yaml(job.values));
+}
+
+// Every split tokenized (through the feature cache), with the data record
+// that results.json keeps.
+struct EncodedData {
+  std::map<std::string, EncodedSplit> splits;
+  nlohmann::ordered_json record;
+};
+
+EncodedData encode_job_data(const Job& job, const std::vector<SplitData>& splits, const Tokenizer& tokenizer,
+                            std::ostream& log) {
+  const std::string cache_dir = feature_cache_dir();
+  EncodedData data;
+  for (const auto& split : splits) {
+    EncodeOptions encode;
+    encode.max_seq_len = job.max_seq_len();
+    encode.limit = split.name == "train" && job.settings.max_train_examples > 0
+                       ? static_cast<size_t>(job.settings.max_train_examples)
+                       : 0;
+    encode.cache_dir = cache_dir;
+    if (!cache_dir.empty())
+      encode.cache_key = feature_cache_key(split, job.task, job.settings.data_options, job.source_dir(), tokenizer,
+                                           job.max_seq_len(), encode.limit);
+    data.splits[split.name] = encode_split(split, job.task, tokenizer, encode, log);
+    data.record[split.name] = split_summary(job.task, split);
+    data.record[split.name]["used"] = data.splits[split.name].encodings.size();
+  }
+  for (const char* name : {"train", "dev", "test"})
+    if (data.splits.count(name) == 0)
+      throw std::runtime_error(fmt::format("task {} has no {} split", job.task.name, name));
+  return data;
+}
+
+// The model to fine-tune: the checkpoint's backbone with a head for the
+// task's labels, seeded so that a fresh head and the built-in model are
+// reproducible. Resuming reads only the config: the weights come from
+// checkpoint-last/.
+Model build_job_model(const Job& job, const Tokenizer& tokenizer) {
+  torch::manual_seed(job.settings.seed);
+  ModelOptions options;
+  options.labels = job.task.is_regression() ? std::vector<std::string>{"score"} : job.task.labels;
+  const TrainSettings& s = job.settings;
+  options.adjust_config = [&s](DebertaConfig& config) {
+    if (s.hidden_dropout_prob) config.hidden_dropout_prob = *s.hidden_dropout_prob;
+    if (s.attention_probs_dropout_prob) config.attention_probs_dropout_prob = *s.attention_probs_dropout_prob;
+    if (s.cls_dropout) config.cls_dropout = *s.cls_dropout;
+  };
+  options.weights = job.resuming          ? WeightsSource::kNone
+                    : job.builtin_model() ? WeightsSource::kIfPresent
+                                          : WeightsSource::kRequired;
+  Model model = load_model(job.source_dir(), options);
+  if (tokenizer.vocab_size() > model.config.vocab_size)
+    throw std::runtime_error(fmt::format("{}: the tokenizer has {} ids but config.json's vocab_size is {}",
+                                         job.source_dir(), tokenizer.vocab_size(), model.config.vocab_size));
+  return model;
+}
+
+// Model selection: scores dev (and test under the legacy rule) and keeps the
+// best checkpoint.
+class Selection {
+ public:
+  Selection(const Job& job, const EncodedData& data, Model& model, int64_t pad_id, RunCheckpoints& checkpoints,
+            ProgressDisplay& display, std::string metrics_path)
+      : job_(job),
+        data_(data),
+        model_(model),
+        pad_id_(pad_id),
+        checkpoints_(checkpoints),
+        display_(display),
+        metrics_path_(std::move(metrics_path)),
+        metric_(job.settings.selection_metric.empty() ? job.task.headline_metric : job.settings.selection_metric),
+        on_test_(job.settings.selection == "best-test") {}
+
+  std::string label() const {
+    return on_test_ ? "best-test (legacy: the checkpoint with the best TEST " + metric_ + "; optimistic)"
+                    : "dev (the checkpoint with the best dev " + metric_ + ")";
+  }
+
+  torch::Tensor logits(const std::string& split) {
+    return predict_logits(model_.classifier, data_.splits.at(split), job_.settings.eval_batch_size, pad_id_,
+                          job_.task.is_regression());
+  }
+
+  std::map<std::string, double> score(const std::string& split, const torch::Tensor& logits) const {
+    return score_logits(job_.task, logits, data_.splits.at(split));
+  }
+
+  void evaluate(TrainerState& state, int64_t epoch) {
+    const auto dev_logits = logits("dev");
+    nlohmann::json record = {{"step", state.step}, {"epoch", epoch}, {"dev", score("dev", dev_logits)}};
+    if (const auto label = collapsed_class(job_.task, dev_logits)) {
+      const std::string warning =
+          fmt::format("step {}: every dev prediction is '{}' (collapse to one class)", state.step, *label);
+      display_.message("warning: " + warning);
+      record["collapsed_to"] = *label;
+      if (std::find(state.warnings.begin(), state.warnings.end(), warning) == state.warnings.end())
+        state.warnings.push_back(warning);
+    }
+    if (on_test_) record["test"] = score("test", logits("test"));
+    const double value = record[on_test_ ? "test" : "dev"].at(metric_).get<double>();
+    const bool selected = !state.best_value || value > *state.best_value;
+    record["selected"] = selected;
+    append_line(metrics_path_, record);
+    display_.message(fmt::format("eval step {}: {} {} = {:.4f}{}", state.step, on_test_ ? "test" : "dev", metric_,
+                                 value, selected ? " (best so far)" : ""));
+    if (selected) {
+      state.best_value = value;
+      state.best_record = record;
+      checkpoints_.save_best();
+      state.evaluations_without_gain = 0;
+    } else if (job_.settings.early_stopping_patience > 0 &&
+               ++state.evaluations_without_gain >= job_.settings.early_stopping_patience) {
+      display_.message(
+          fmt::format("early stopping: {} evaluations without a better {}", state.evaluations_without_gain, metric_));
+      state.stop = true;
+    }
+  }
+
+ private:
+  const Job& job_;
+  const EncodedData& data_;
+  Model& model_;
+  int64_t pad_id_;
+  RunCheckpoints& checkpoints_;
+  ProgressDisplay& display_;
+  std::string metrics_path_;
+  std::string metric_;
+  bool on_test_;
+};
+
+// results.json of a finished run.
+nlohmann::ordered_json results_record(const Job& job, Model& model, const TrainerState& state,
+                                      const std::string& selection, const std::map<std::string, double>& dev,
+                                      const std::map<std::string, double>& test, const nlohmann::ordered_json& data,
+                                      int threads) {
+  int64_t embedding_parameters = 0, encoder_parameters = 0;
+  for (const auto& [name, tensor] : model_tensors(model.module())) {
+    if (name.rfind("deberta.embeddings.", 0) == 0) embedding_parameters += tensor.numel();
+    if (name.rfind("deberta.encoder.", 0) == 0) encoder_parameters += tensor.numel();
+  }
+  const TrainSettings& settings = job.settings;
+  nlohmann::ordered_json results;
+  results["task"] = job.task.name;
+  results["model"] = job.builtin_model() ? "builtin:tiny-default (not pretrained)" : job.model_dir;
+  results["model_name"] = job.model_name;
+  results["pretrained"] = !job.builtin_model();
+  // The model card's "backbone parameters" leave the embeddings out (DeBERTa-v3-xsmall: 22M).
+  results["backbone_parameters"] = encoder_parameters;
+  results["embedding_parameters"] = embedding_parameters;
+  results["protocol"] = protocol_of(settings);
+  if (settings.train_split == "dev")
+    results["protocol_note"] =
+        "offline: trained on the dev file less a seeded tenth (the dev split), tested on test; not comparable to the "
+        "model card";
+  results["seed"] = settings.seed;
+  results["selection"] = selection;
+  results["selection_rule"] = settings.selection;
+  results["headline_metric"] = job.task.headline_metric;
+  results["headline"] = test.at(job.task.headline_metric);
+  results["dev"] = dev;
+  results["test"] = test;
+  results["best_step"] = state.best_record.at("step");
+  results["steps"] = state.step;
+  results["train_seconds"] = state.train_seconds;
+  results["train_examples_per_second"] = state.examples_seen / std::max(state.train_seconds, 1e-9);
+  results["warnings"] = state.warnings;
+  results["data"] = data;
+  results["versions"] = {{"deberta-bench", DEBERTA_BENCH_VERSION},
+                         {"libtorch", torch_version()},
+                         {"sentencepiece", DEBERTA_BENCH_SPM_VERSION},
+                         {"threads", threads}};
+  return results;
+}
+
+}  // namespace
+
+std::vector<uint64_t> parse_seed_list(const std::string& text) {
+  std::vector<uint64_t> seeds;
+  std::stringstream items(text);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    size_t used = 0;
+    long long value = -1;
+    try {
+      value = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || value < 0)
+      throw std::invalid_argument(fmt::format("--seeds {}: '{}' is not a seed (a whole number >= 0)", text, item));
+    if (std::find(seeds.begin(), seeds.end(), static_cast<uint64_t>(value)) != seeds.end())
+      throw std::invalid_argument(fmt::format("--seeds {}: seed {} appears twice", text, value));
+    seeds.push_back(static_cast<uint64_t>(value));
+  }
+  if (seeds.empty()) throw std::invalid_argument("--seeds: give at least one seed, e.g. 1,2,3");
+  return seeds;
+}
+
+std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
+  configure_threads(options.threads);
+  // Everything is checked before the run directory is touched: the settings,
+  // the model directory, the data files and the tokenizer.
+  const Job job = resolve_job(options);
+  const TaskSpec& task = job.task;
+  const TrainSettings& settings = job.settings;
+  const std::string metrics_path = run_layout::path(job.run_dir, run_layout::kMetrics);
+  if (job.resuming) {
+    if (run_layout::is_finished(job.run_dir))
+      throw std::runtime_error(job.run_dir + ": the run has finished (results.json exists); nothing to resume");
+    if (!run_layout::has_resume_state(job.run_dir))
+      throw std::runtime_error(
+          fmt::format("{}: no checkpoint-last/trainer_state.json to resume from (a run saves one at every "
+                      "evaluation and when --stop-after-steps stops it)",
+                      job.run_dir));
+  }
+  const std::vector<SplitData> splits = load_job_data(job);
+  const Tokenizer tokenizer = load_tokenizer(job.source_dir());
+  const int64_t pad_id = tokenizer.special_tokens().pad.id;
+
+  ProgressDisplay display(log, options.live_progress, settings.logging_steps);
+  if (job.builtin_model())
+    display.message(
+        "model: the built-in tiny-default (hidden 128, 4 layers), initialised from scratch. It is NOT a pretrained "
+        "model: its scores show the pipeline works, nothing more. Pass --model DIR for a real one.");
+  if (settings.train_split == "dev")
+    display.message(
+        "protocol: offline. It trains on the dev file less a seeded tenth (which becomes dev) and tests on test, "
+        "because the train file is not at hand. Its scores are NOT comparable to the model card.");
+  if (!job.resuming) start_run_directory(job, metrics_path);
+  display.message("data: " + job.data_dir);
+  const EncodedData data = encode_job_data(job, splits, tokenizer, log);
+  const EncodedSplit& train = data.splits.at("train");
+
+  Model model = build_job_model(job, tokenizer);
+  for (const auto& line : model.report.describe()) display.message(line);
+  const int64_t steps_per_epoch = steps_per_epoch_of(settings, static_cast<int64_t>(train.encodings.size()));
+  const int64_t total_steps = total_steps_of(settings, steps_per_epoch);
+  Optimization optimization = make_optimization(model.module(), settings, total_steps);
+  RunCheckpoints checkpoints(job.run_dir, model, optimization, job.source_dir(), metrics_path);
+
+  TrainerState state;
+  if (job.resuming) {
+    state = checkpoints.restore_resume_state();
+    display.message(fmt::format("resuming {} at step {} (epoch {}, batch {})", job.run_dir, state.step, state.epoch,
+                                state.next_batch));
+  }
+
+  Selection selection(job, data, model, pad_id, checkpoints, display, metrics_path);
+  display.message(fmt::format("task {}: {} train / {} dev / {} test examples, {} steps ({} per epoch), selection {}",
+                              task.name, train.encodings.size(), data.splits.at("dev").encodings.size(),
+                              data.splits.at("test").encodings.size(), total_steps, steps_per_epoch,
+                              selection.label()));
+
+  EpochBatches batches(
+      train, {static_cast<size_t>(settings.batch_size), static_cast<size_t>(settings.gradient_accumulation_steps),
+              settings.group_by_length, settings.seed, pad_id, task.is_regression()});
+  TrainerHooks hooks;
+  hooks.on_step = [&](const TrainerState& s, const StepInput&, const StepResult& result, int64_t epoch) {
+    if (!result.finite) return;
+    if (s.step % settings.logging_steps == 0 || s.step == total_steps)
+      append_line(metrics_path, {{"step", s.step},
+                                 {"epoch", epoch},
+                                 {"loss", result.loss},
+                                 {"lr", result.lr},
+                                 {"grad_norm", result.grad_norm_before_clip}});
+    display.step({s.step, total_steps, epoch, result.loss, result.lr, s.examples_seen / std::max(s.train_seconds, 1e-9),
+                  s.train_seconds / static_cast<double>(s.step)});
+  };
+  hooks.evaluate = [&](TrainerState& s, int64_t epoch) { selection.evaluate(s, epoch); };
+  hooks.checkpoints = &checkpoints;
+  FitOutcome outcome = FitOutcome::kFinished;
+  try {
+    outcome = fit(model.module(), classification_objective(model.classifier), optimization, batches,
+                  {total_steps, settings.eval_every_steps, options.stop_after_steps}, hooks, state);
+  } catch (const NonFiniteStep& e) {
+    throw std::runtime_error(
+        fmt::format("{}. {}/checkpoint-best holds the last good checkpoint", e.what(), job.run_dir));
+  }
+  if (outcome == FitOutcome::kInterrupted) {
+    display.message(fmt::format("stopped after step {} as asked; continue with: deberta-bench finetune --resume {}",
+                                state.step, job.run_dir));
+    return job.run_dir;
+  }
+  if (state.best_record.is_null()) throw std::runtime_error("no evaluation ran: the training set is empty");
+
+  // The selected checkpoint on test.
+  checkpoints.restore_best();
+  const auto test_logits = selection.logits("test");
+  const auto dev_logits = selection.logits("dev");
+  const auto test_metrics = selection.score("test", test_logits);
+  write_file_atomically(run_layout::path(job.run_dir, run_layout::kPredictions), predictions_tsv(task, test_logits));
+  const auto results = results_record(job, model, state, selection.label(), selection.score("dev", dev_logits),
+                                      test_metrics, data.record, options.threads);
+  write_file_atomically(run_layout::path(job.run_dir, run_layout::kResults), results.dump(2) + "\n");
+  // The run is complete; its resume state is no longer needed.
+  checkpoints.remove_resume_state();
+  display.message(fmt::format("test {} = {:.4f} (checkpoint of step {}, selected on {}); run directory {}",
+                              task.headline_metric, test_metrics.at(task.headline_metric),
+                              state.best_record.at("step").get<int64_t>(), settings.selection, job.run_dir));
+  return job.run_dir;
+}
+
+FinetunePlan plan_finetune(const FinetuneOptions& options) {
+  const Job job = resolve_job(options);
+  FinetunePlan plan;
+  plan.task = job.task.name;
+  plan.model_name = job.model_name;
+  plan.run_dir = job.run_dir;
+  plan.protocol = protocol_of(job.settings);
+  for (const auto& split : load_job_data(job))
+    if (split.name == "train") plan.train_examples = static_cast<int64_t>(split.examples.size());
+  if (job.settings.max_train_examples > 0)
+    plan.train_examples = std::min(plan.train_examples, job.settings.max_train_examples);
+  plan.steps_per_epoch = steps_per_epoch_of(job.settings, plan.train_examples);
+  plan.total_steps = total_steps_of(job.settings, plan.steps_per_epoch);
+  return plan;
+}
+
+SeedSummary run_finetune_seeds(const FinetuneOptions& options, const std::vector<uint64_t>& seeds, std::ostream& log) {
+  if (!options.resume_dir.empty()) throw std::invalid_argument("--seeds and --resume do not go together");
+  if (options.seed) throw std::invalid_argument("give --seed or --seeds, not both");
+  std::string base = options.output_dir;
+  if (base.empty()) {
+    const TaskSpec task = resolve_task(options.task);
+    base = fmt::format("runs/{}-{}", task.name, model_name_of(options.model_dir));
+  }
+  SeedSummary summary;
+  nlohmann::ordered_json runs = nlohmann::ordered_json::array();
+  for (const uint64_t seed : seeds) {
+    FinetuneOptions one = options;
+    one.seed = seed;
+    one.output_dir = (fs::path(base) / fmt::format("seed{}", seed)).string();
+    log << fmt::format("== seed {} ({} of {}) -> {}\n", seed, summary.values.size() + 1, seeds.size(), one.output_dir);
+    const std::string run_dir = run_finetune(one, log);
+    const auto results = read_json_file(run_layout::path(run_dir, run_layout::kResults));
+    summary.metric = results.at("headline_metric").get<std::string>();
+    summary.values.push_back(results.at("headline").get<double>());
+    runs.push_back({{"seed", seed}, {"run_dir", run_dir}, {"headline", summary.values.back()}});
+  }
+  const double n = static_cast<double>(summary.values.size());
+  for (double v : summary.values) summary.mean += v / n;
+  double squares = 0;
+  for (double v : summary.values) squares += (v - summary.mean) * (v - summary.mean);
+  summary.std = summary.values.size() > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
+  nlohmann::ordered_json out;
+  out["metric"] = "test " + summary.metric;
+  out["n"] = summary.values.size();
+  out["mean"] = summary.mean;
+  out["std"] = summary.std;
+  out["std_kind"] = "sample (n - 1)";
+  out["runs"] = runs;
+  write_file_atomically((fs::path(base) / "summary.json").string(), out.dump(2) + "\n");
+  log << fmt::format("test {} over {} seeds: {:.4f} ± {:.4f} (mean ± sample std); {}/summary.json\n", summary.metric,
+                     seeds.size(), summary.mean, summary.std, base);
+  return summary;
+}
+
+}  // namespace deberta

@@ -1,0 +1,82 @@
+#include "model/factory.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <stdexcept>
+
+#include "io/checkpoint.h"
+#include "model/checkpoint.h"
+
+namespace deberta {
+
+namespace {
+
+bool has_classifier(const TensorMap& tensors) { return tensors.count("classifier.weight") != 0; }
+
+// Builds the modules of `config`, with a head when `with_head`; `initialise`
+// draws every parameter as HF does. Fine-tuning initialises even when the
+// weights are read next, so that a fresh head draws the same numbers as it
+// always has for a seed.
+Model build(DebertaConfig config, const ModelOptions& options, bool with_head, bool initialise) {
+  if (options.labels) set_labels(config, *options.labels);
+  if (options.adjust_config) options.adjust_config(config);
+  Model model;
+  model.config = config;
+  if (with_head)
+    model.classifier = DebertaV2ForSequenceClassification(config);
+  else
+    model.backbone = DebertaV2Model(config);
+  if (initialise) initialise_weights(model.module(), config.initializer_range);
+  return model;
+}
+
+}  // namespace
+
+torch::nn::Module& Model::module() { return has_head() ? static_cast<torch::nn::Module&>(*classifier) : *backbone; }
+
+Model load_model(const std::string& dir, const ModelOptions& options) {
+  const bool read_weights = options.weights == WeightsSource::kRequired ||
+                            (options.weights == WeightsSource::kIfPresent && has_checkpoint_weights(dir));
+  Checkpoint checkpoint;
+  if (read_weights) {
+    checkpoint = read_checkpoint(dir);
+  } else {
+    checkpoint.dir = dir;
+    checkpoint.config = load_config(dir + "/config.json");
+  }
+  if (options.require_classifier && !has_classifier(checkpoint.tensors))
+    throw std::runtime_error(dir + ": has no classification head; fine-tune it first (deberta-bench finetune)");
+  const bool with_head = options.labels || has_classifier(checkpoint.tensors);
+  Model model = build(checkpoint.config, options, with_head, !read_weights || options.labels.has_value());
+  if (read_weights) {
+    LoadOptions load;
+    load.source = dir + "/" + checkpoint.weights_file;
+    load.strict = options.strict;
+    load.reinit_mismatched_head = options.labels.has_value();
+    load.initializer_range = model.config.initializer_range;
+    model.report = load_weights(model.module(), checkpoint.tensors, load);
+    model.weights_file = load.source;
+  }
+  model.module().eval();
+  return model;
+}
+
+Model new_model(const DebertaConfig& config, const ModelOptions& options) {
+  Model model = build(config, options, /*with_head=*/true, /*initialise=*/true);
+  model.module().eval();
+  return model;
+}
+
+void restore_weights(Model& model, const std::string& dir) {
+  const TensorMap tensors = read_checkpoint_weights(dir).tensors;
+  torch::NoGradGuard no_grad;
+  for (auto& item : model.module().named_parameters()) {
+    const auto found = tensors.find(item.key());
+    if (found == tensors.end() || !found->second.sizes().equals(item.value().sizes()))
+      throw std::runtime_error(fmt::format("{}: no tensor {} of the model's shape", dir, item.key()));
+    item.value().copy_(found->second);
+  }
+}
+
+}  // namespace deberta

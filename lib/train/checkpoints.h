@@ -1,0 +1,41 @@
+// The one checkpoint writer of a run directory: checkpoint-best/ (the model
+// selected so far, an HF directory) and checkpoint-last/ (the same, plus what
+// a continuation needs: optimizer.pt with AdamW's moments and the random
+// generator, and trainer_state.json). Each is written in one directory swap.
+#pragma once
+
+#include <string>
+
+#include "model/factory.h"
+#include "train/step.h"
+#include "train/trainer.h"
+
+namespace deberta {
+
+class RunCheckpoints : public CheckpointWriter {
+ public:
+  // `tokenizer_dir`'s tokenizer files are copied into every checkpoint;
+  // `metrics_path` is the run's metrics.jsonl, whose size the resume state
+  // records so that a continuation can cut off what was logged after it.
+  RunCheckpoints(const std::string& run_dir, Model& model, Optimization& optimization, std::string tokenizer_dir,
+                 std::string metrics_path);
+
+  void save_resume_state(TrainerState& state) override;
+  // Loads checkpoint-last/ into the model and the optimizer, restores the
+  // generator, truncates metrics.jsonl to the saved size and returns the state.
+  TrainerState restore_resume_state();
+  void remove_resume_state();
+
+  void save_best();
+  void restore_best();
+
+  std::string last_dir() const { return last_dir_; }
+  std::string best_dir() const { return best_dir_; }
+
+ private:
+  Model& model_;
+  Optimization& optimization_;
+  std::string tokenizer_dir_, metrics_path_, last_dir_, best_dir_;
+};
+
+}  // namespace deberta
