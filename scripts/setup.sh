@@ -1,14 +1,42 @@
 #!/usr/bin/env bash
-# Sets up a Debian bookworm machine for deberta-bench. Safe to re-run.
+# Sets up a Debian bookworm machine for deberta-bench. Safe to re-run: every
+# step is skipped when it is already done.
 #   1. installs the Debian packages the build needs;
-#   2. builds SentencePiece 0.1.97 from Debian's source package as a static
+#   2. installs PyPI's torch wheel, pinned to 2.11.0 (a CUDA 13.0 build that
+#      also runs on CPUs), into a virtual environment outside the clone,
+#      ${DEBERTA_BENCH_HOME:-~/.cache/deberta-bench}/venv, which every clone
+#      and CI run then shares: the wheel and its CUDA libraries are gigabytes.
+#      CMake finds libtorch there (cmake/Torch.cmake);
+#   3. with --with-transformers, also Hugging Face transformers, pinned, as
+#      the measured peer of scripts/bench-hf.py and scripts/hf-parity.py;
+#   4. builds SentencePiece 0.1.97 from Debian's source package as a static
 #      library with hidden symbols, into third_party/ (git-ignored).
-# Why the source build: Debian's shared libsentencepiece exports the
-# protobuf-lite it embeds, and in one process with libtorch (which loads
-# libprotobuf.so.32) that segfaults during static initialisation.
+# Why the source build: the tokenizer.json route builds a sentencepiece
+# ModelProto, whose header Debian's libsentencepiece-dev does not ship; and
+# Debian's shared library exports the protobuf-lite it embeds, which clashed
+# with the libprotobuf.so that Debian's libtorch 1.13 loaded.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+torch_version=2.11.0
+transformers_version=5.24.0
+sentencepiece_py_version=0.2.3
+home=${DEBERTA_BENCH_HOME:-$HOME/.cache/deberta-bench}
+venv="$home/venv"
+with_transformers=0
+for argument in "$@"; do
+  case "$argument" in
+    --with-transformers) with_transformers=1 ;;
+    -h | --help)
+      echo "usage: scripts/setup.sh [--with-transformers]"
+      exit 0
+      ;;
+    *)
+      echo "setup.sh: unknown argument '$argument' (usage: scripts/setup.sh [--with-transformers])" >&2
+      exit 2
+      ;;
+  esac
+done
 spm_version=0.1.97
 spm_src="$repo/third_party/sentencepiece-$spm_version"
 spm_build="$repo/third_party/sentencepiece-build"
@@ -26,8 +54,8 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 
 packages=(
-  libtorch-dev libopenblas0-openmp libfmt-dev libyaml-cpp-dev libcli11-dev catch2
-  nlohmann-json3-dev cmake ninja-build g++ pkg-config dpkg-dev patch
+  libfmt-dev libyaml-cpp-dev libcli11-dev catch2 nlohmann-json3-dev cmake ninja-build g++ pkg-config dpkg-dev
+  patch python3 python3-venv
 )
 
 missing_packages() {
@@ -46,6 +74,36 @@ if [ -n "$need" ]; then
     die "apt-get install failed for: $need. Run it by hand to see why."
 else
   echo "setup.sh: Debian packages already installed."
+fi
+
+# A python3 whose venv module works: a pyenv or other python3 on PATH, else
+# Debian's (python3-venv, installed above, gives it the module).
+python=python3
+if ! "$python" -m venv --help >/dev/null 2>&1; then python=/usr/bin/python3; fi
+
+installed_torch() { "$venv/bin/python" -c 'import torch; print(torch.__version__)' 2>/dev/null || true; }
+
+if [[ "$(installed_torch)" == "$torch_version"* ]]; then
+  echo "setup.sh: torch $(installed_torch) already installed in $venv."
+else
+  echo "setup.sh: installing torch $torch_version from PyPI into $venv (about 3.5 GB with its CUDA libraries)"
+  mkdir -p "$home"
+  [ -x "$venv/bin/python" ] || "$python" -m venv "$venv" ||
+    die "cannot create the virtual environment $venv with $python: install python3-venv."
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "torch==$torch_version" ||
+    die "pip could not install torch==$torch_version into $venv: check the network (PyPI) and the disk space."
+fi
+
+if [ "$with_transformers" -eq 1 ]; then
+  if "$venv/bin/python" -c "import transformers, sys; sys.exit(transformers.__version__ != '$transformers_version')" \
+    2>/dev/null; then
+    echo "setup.sh: transformers $transformers_version already installed in $venv."
+  else
+    echo "setup.sh: installing transformers $transformers_version (the measured peer) into $venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "transformers==$transformers_version" \
+      "sentencepiece==$sentencepiece_py_version" numpy ||
+      die "pip could not install transformers==$transformers_version into $venv."
+  fi
 fi
 
 has_deb_src() {

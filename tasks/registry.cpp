@@ -1,6 +1,7 @@
 #include "tasks/registry.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <stdexcept>
 

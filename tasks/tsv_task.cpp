@@ -1,6 +1,7 @@
 #include "tasks/tsv_task.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>

@@ -18,23 +18,18 @@ TEST_CASE("configure_threads rejects a thread count below 1") {
 
 TEST_CASE("available_cores reports at least one core") { CHECK(deberta::available_cores() >= 1); }
 
-TEST_CASE("the reference BLAS gets one warning line that names libopenblas0-openmp") {
-  deberta::BlasInfo reference{"/usr/lib/x86_64-linux-gnu/blas/libblas.so.3", true};
-  const std::string warning = deberta::blas_warning(reference);
-  CHECK(warning.find("libopenblas0-openmp") != std::string::npos);
-  CHECK(warning.find('\n') == std::string::npos);
-}
-
-TEST_CASE("an optimised BLAS gets no warning") {
-  deberta::BlasInfo openblas{"/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3", false};
-  CHECK(deberta::blas_warning(openblas).empty());
-}
-
-TEST_CASE("the BLAS that libtorch loaded here is found") {
-  // scripts/setup.sh installs libopenblas0-openmp, which Debian's alternatives
-  // make the default libblas.so.3; the test environment must not be slow.
-  const auto blas = deberta::detect_blas();
-  INFO("detected BLAS: " << blas.library);
-  CHECK(blas.library != "unknown");
-  CHECK_FALSE(blas.is_reference);
+TEST_CASE("the libtorch description names version 2.11.0 and whether CUDA is built in") {
+  const std::string line = deberta::describe_torch();
+  INFO(line);
+  CHECK(line.rfind("libtorch 2.11.0", 0) == 0);
+  const auto cuda = deberta::cuda_info();
+#ifdef DEBERTA_BENCH_WITH_CUDA
+  CHECK(cuda.built_in);
+  INFO("expected the CUDA runtime version libtorch was built with, not an error");
+  CHECK(cuda.version.find("unknown") == std::string::npos);
+  CHECK(line.find("CUDA " + cuda.version + " built in") != std::string::npos);
+#else
+  CHECK_FALSE(cuda.built_in);
+  CHECK(line.find("CPU only") != std::string::npos);
+#endif
 }

@@ -333,8 +333,8 @@ TEST_CASE("accumulating two half batches gives the step of the whole batch") {
     CHECK(test::max_abs_diff(value, after_halves.at(key)) < 1e-5);
   }
   for (const auto& p : halves_model->parameters()) {
-    INFO("the gradients are expected to be zero after the step");
-    CHECK(p.grad().abs().max().item<double>() == 0.0);
+    INFO("the gradients are expected to be cleared (set to none, as torch 2.x's zero_grad does) after the step");
+    CHECK_FALSE(p.grad().defined());
   }
 }
 

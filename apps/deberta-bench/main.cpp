@@ -28,8 +28,8 @@
 namespace {
 
 std::string version_string() {
-  return std::string("deberta-bench ") + DEBERTA_BENCH_VERSION + " (sentencepiece " + DEBERTA_BENCH_SPM_VERSION +
-         ", libtorch " + deberta::torch_version() + ")";
+  return std::string("deberta-bench ") + DEBERTA_BENCH_VERSION + " (sentencepiece " + DEBERTA_BENCH_SPM_VERSION + ", " +
+         deberta::describe_torch() + ")";
 }
 
 struct Options {
@@ -283,8 +283,6 @@ int main(int argc, char** argv) {
 
   try {
     deberta::configure_threads(threads);
-    const std::string warning = deberta::blas_warning(deberta::detect_blas());
-    if (!warning.empty()) std::cerr << warning << '\n';
     return run();
   } catch (const std::exception& e) {
     // libtorch's errors carry a multi-line trace; the first line says what went wrong.

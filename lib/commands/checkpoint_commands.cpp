@@ -1,6 +1,7 @@
 #include "commands/checkpoint_commands.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 #include <algorithm>

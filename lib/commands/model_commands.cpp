@@ -1,6 +1,7 @@
 #include "commands/model_commands.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 #include <fstream>

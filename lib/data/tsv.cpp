@@ -1,6 +1,7 @@
 #include "data/tsv.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <fstream>

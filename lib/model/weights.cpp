@@ -1,6 +1,7 @@
 #include "model/weights.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 #include <stdexcept>

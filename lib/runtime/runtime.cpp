@@ -1,13 +1,11 @@
 #include "runtime/runtime.h"
 
-#include <dlfcn.h>
-#include <link.h>
-#include <sched.h>
-
 #include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <sched.h>
+#include <torch/cuda.h>
 #include <torch/version.h>
-#include <climits>
-#include <cstdlib>
+
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -37,47 +35,30 @@ void configure_threads(int threads) {
   }
 }
 
-namespace {
+std::string torch_version() { return TORCH_VERSION; }
 
-std::string resolved_path(const char* path) {
-  char buffer[PATH_MAX];
-  if (realpath(path, buffer) != nullptr) return buffer;
-  return path;
-}
-
-int collect_blas_library(struct dl_phdr_info* info, size_t, void* data) {
-  auto* found = static_cast<std::string*>(data);
-  const std::string name = info->dlpi_name ? info->dlpi_name : "";
-  if (name.find("libblas.so") != std::string::npos || name.find("openblas") != std::string::npos ||
-      name.find("libblis") != std::string::npos || name.find("libmkl") != std::string::npos) {
-    *found = resolved_path(name.c_str());
-    return 1;
+CudaInfo cuda_info() {
+  CudaInfo info;
+#ifdef DEBERTA_BENCH_WITH_CUDA
+  info.built_in = true;
+  try {
+    // e.g. 13000 for 13.0; it throws when libtorch_cuda did not register.
+    const long version = at::detail::getCUDAHooks().versionCUDART();
+    info.version = std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10);
+  } catch (const std::exception&) {
+    info.version = "unknown (libtorch_cuda not loaded)";
   }
-  return 0;
-}
-
-}  // namespace
-
-BlasInfo detect_blas() {
-  BlasInfo info;
-  std::string library;
-  dl_iterate_phdr(collect_blas_library, &library);
-  info.library = library.empty() ? "unknown" : library;
-  // Optimised BLAS libraries export their own entry points next to the
-  // standard ones; the reference implementation exports only the standard ones.
-  const bool optimised = dlsym(RTLD_DEFAULT, "openblas_get_config") != nullptr ||
-                         dlsym(RTLD_DEFAULT, "bli_info_get_version_str") != nullptr ||
-                         dlsym(RTLD_DEFAULT, "mkl_get_version") != nullptr;
-  info.is_reference = !optimised && !library.empty() && library.find("/blas/") != std::string::npos;
+  info.devices = static_cast<int>(torch::cuda::device_count());
+#endif
   return info;
 }
 
-std::string torch_version() { return TORCH_VERSION; }
-
-std::string blas_warning(const BlasInfo& blas) {
-  if (!blas.is_reference) return "";
-  return "warning: libtorch is using the reference BLAS (" + blas.library +
-         "), about 20x slower than OpenBLAS; install libopenblas0-openmp (scripts/setup.sh does).";
+std::string describe_torch() {
+  const CudaInfo cuda = cuda_info();
+  std::string line = "libtorch " + torch_version();
+  if (!cuda.built_in) return line + ", CPU only (no CUDA built in)";
+  return line + ", CUDA " + cuda.version + " built in, " + std::to_string(cuda.devices) + " CUDA device" +
+         (cuda.devices == 1 ? "" : "s");
 }
 
 }  // namespace deberta

@@ -1,4 +1,4 @@
-// Process-wide start-up: thread pools and the BLAS check.
+// The process: thread pools, and what libtorch this binary runs on.
 #pragma once
 
 #include <string>
@@ -8,22 +8,21 @@ namespace deberta {
 // The cores this process may run on (its CPU affinity), at least 1.
 int available_cores();
 
-// Sizes libtorch's intra-op and inter-op pools. libtorch starts at 1 thread
-// here, so every command calls this once before any tensor work.
+// Sizes libtorch's intra-op and inter-op pools. Every command calls this
+// once before any tensor work, rather than trusting libtorch's default.
 void configure_threads(int threads);
 
-struct BlasInfo {
-  std::string library;        // the shared object that provides BLAS, or "unknown"
-  bool is_reference = false;  // the netlib reference BLAS: ~20x slower than OpenBLAS
-};
-
-// Finds which BLAS libtorch resolved at load time.
-BlasInfo detect_blas();
-
-// libtorch's version, e.g. 1.13.1.
+// libtorch's version, e.g. 2.11.0.
 std::string torch_version();
 
-// The one warning line for a slow BLAS, or "" when the BLAS is fine.
-std::string blas_warning(const BlasInfo& blas);
+struct CudaInfo {
+  bool built_in = false;  // this binary links a CUDA libtorch
+  std::string version;    // the CUDA runtime libtorch was built with, e.g. 13.0; empty without CUDA
+  int devices = 0;        // the CUDA devices this process sees
+};
+CudaInfo cuda_info();
+
+// One line for --version, e.g. "libtorch 2.11.0, CUDA 13.0 built in, 0 CUDA devices".
+std::string describe_torch();
 
 }  // namespace deberta

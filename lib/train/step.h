@@ -50,7 +50,7 @@ double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_n
 // over one or more micro-batches whose gradients accumulate. Each loss is
 // scaled by 1/k for k micro-batches, as HF does, so equal-sized micro-batches
 // give the gradient of their union. The module is put in train mode; the
-// gradients are zero on return.
+// gradients are cleared (set to none) on return.
 StepResult train_step(torch::nn::Module& module, const Objective& objective, Optimization& optimization, int64_t step,
                       const std::vector<Batch>& micro_batches, const AfterBackward& after_backward = {});
 

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""deberta-bench against Hugging Face transformers, one machine, one run.
+
+    ~/.cache/deberta-bench/venv/bin/python scripts/bench-vs-hf.py [--threads 1,2] [--output results.json]
+
+Runs `deberta-bench bench` and scripts/bench-hf.py back to back, in separate
+processes, at the same shapes and thread counts: forward and a training step
+at xsmall 32 x 128, a training step at batch 8, and an NSMC-sample epoch
+(512 examples, batch 32) where deberta-bench groups by length and
+transformers runs once padded to 128 and once with group_by_length. It
+prints a Markdown table with the ratios (transformers' time over
+deberta-bench's) and the peak RSS of both. A benchmark, not a test: it
+asserts nothing.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_json(command):
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--binary", default=os.path.join(REPO, "build", "release", "deberta-bench"))
+    parser.add_argument("--iters", type=int, default=3)
+    parser.add_argument("--max-examples", type=int, default=512)
+    parser.add_argument("--output", help="also write every measurement as JSON here")
+    args = parser.parse_args()
+    hf = [sys.executable, os.path.join(REPO, "scripts", "bench-hf.py")]
+    timing = ["--warmup", "1", "--iters", str(args.iters)]
+    rows, measurements = [], []
+    for threads in [int(t) for t in args.threads.split(",")]:
+        shapes = [("forward", 32), ("train", 32), ("train", 8)]
+        for mode, batch in shapes:
+            shape = ["--mode", mode, "--preset", "xsmall", "--batch", str(batch), "--seq-len", "128"] + timing
+            ours = run_json([args.binary, "--threads", str(threads), "bench"] + shape + ["--json"])
+            theirs = run_json(hf + shape + ["--threads", str(threads), "--json"])
+            measurements += [ours, theirs]
+            rows.append((f"{mode} {batch}x128", threads, ours["median_s"], theirs["median_s"], "s/batch" if
+                         mode == "forward" else "s/step", ours.get("peak_rss_mb"), theirs["peak_rss_mb"]))
+        epoch = ["--mode", "epoch", "--task", "nsmc", "--batch", "32", "--max-examples", str(args.max_examples)]
+        ours = run_json([args.binary, "--threads", str(threads), "bench"] + epoch + ["--json"])
+        measurements.append(ours)
+        for label, extra in (("padded to 128", ["--padding", "max_length"]), ("group_by_length", ["--group-by-length"])):
+            theirs = run_json(hf + epoch + extra + ["--threads", str(threads), "--json"])
+            measurements.append(theirs)
+            rows.append((f"NSMC epoch vs HF {label}", threads, ours["epoch_s"], theirs["epoch_s"], "s/epoch",
+                         ours.get("peak_rss_mb"), theirs["peak_rss_mb"]))
+    print("| measurement | threads | deberta-bench | transformers | ratio | peak RSS (MB): ours / HF |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, threads, ours, theirs, unit, rss_ours, rss_theirs in rows:
+        rss = f"{rss_ours:.0f} / {rss_theirs:.0f}" if rss_ours else f"- / {rss_theirs:.0f}"
+        print(f"| {name} | {threads} | {ours:.3g} {unit} | {theirs:.3g} {unit} | {theirs / ours:.2f} | {rss} |")
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            json.dump(measurements, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
