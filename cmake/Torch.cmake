@@ -9,13 +9,18 @@ set(DEBERTA_BENCH_TORCH_IMPORT "auto" CACHE STRING
     "How to use the wheel: auto (TorchConfig when the CUDA toolkit is here, else the wheel's own files), config, files")
 set_property(CACHE DEBERTA_BENCH_TORCH_IMPORT PROPERTY STRINGS auto config files)
 
+# A libtorch given by Torch_DIR, or found in CMAKE_PREFIX_PATH (which may
+# also hold other dependencies, as scripts/gpu-check.sh's prefix does).
 set(_torch_user_given FALSE)
-if(DEFINED Torch_DIR OR CMAKE_PREFIX_PATH)
+if(DEFINED Torch_DIR)
+  find_package(Torch REQUIRED)
   set(_torch_user_given TRUE)
+elseif(CMAKE_PREFIX_PATH)
+  find_package(Torch QUIET PATHS ${CMAKE_PREFIX_PATH} NO_DEFAULT_PATH)
+  set(_torch_user_given ${Torch_FOUND})
 endif()
 
 if(_torch_user_given)
-  find_package(Torch REQUIRED)
   set(DEBERTA_BENCH_TORCH_VERSION ${Torch_VERSION})
 else()
   if(NOT DEBERTA_BENCH_TORCH_PYTHON)

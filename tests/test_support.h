@@ -38,6 +38,16 @@ inline std::string read_text(const std::string& path) {
   return text.str();
 }
 
+// One JSON value per line of `text` (metrics.jsonl, replay's output).
+inline std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
 // The tab-separated fields of every line of `text`, the header included.
 inline std::vector<std::vector<std::string>> tsv_rows(const std::string& text) {
   std::vector<std::vector<std::string>> rows;

@@ -20,6 +20,7 @@
 using namespace deberta;
 using deberta::test::golden_long_matrix;
 using deberta::test::golden_tensor;
+using deberta::test::json_lines;
 using deberta::test::ScratchDir;
 
 namespace {
@@ -29,14 +30,6 @@ constexpr double kStepRelative = 1e-4;
 constexpr double kLogitsAbsolute = 1e-4;
 
 const double kPi = std::acos(-1.0);
-
-std::vector<nlohmann::json> json_lines(const std::string& text) {
-  std::vector<nlohmann::json> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
 
 // Compares replay output with the record: one line per recorded step, then the final logits.
 void check_replay_matches(const std::vector<nlohmann::json>& lines, const nlohmann::json& record) {
@@ -106,7 +99,7 @@ TEST_CASE("replay reproduces every recorded step and the final logits on every f
   INFO(name);
   const std::string dir = test::fixture_dir(name);
   std::ostringstream out;
-  replay_training_record(dir, dir + "/train_golden.json", out);
+  replay_training_record(dir, dir + "/train_golden.json", "cpu", out);
   check_replay_matches(json_lines(out.str()), test::read_json(dir + "/train_golden.json"));
 }
 
@@ -130,7 +123,7 @@ TEST_CASE("a training record without a field is refused in one line naming the f
   std::ofstream(path) << record.dump();
   std::ostringstream out;
   try {
-    replay_training_record(dir, path.string(), out);
+    replay_training_record(dir, path.string(), "cpu", out);
     FAIL("expected the record to be refused");
   } catch (const std::runtime_error& e) {
     const std::string message = e.what();

@@ -8,6 +8,7 @@
 #include <functional>
 #include <iostream>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,22 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "Threads for libtorch's intra-op and inter-op pools")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  std::string device = "auto";
+  app.add_option("--device", device,
+                 "auto (cuda:$LOCAL_RANK or cuda:0 when CUDA is available, else cpu), cpu, cuda or cuda:N")
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            static const std::regex form("auto|cpu|cuda(:[0-9]+)?");
+            return std::regex_match(value, form) ? std::string() : "expected auto, cpu, cuda or cuda:N";
+          },
+          "DEVICE"))
+      ->capture_default_str();
+  std::string precision = "fp32";
+  const auto add_precision = [&precision](CLI::App* sub) {
+    sub->add_option("--precision", precision, "fp32, bf16 or fp16: autocast over the fp32 weights")
+        ->check(CLI::IsMember({"fp32", "bf16", "fp16"}))
+        ->capture_default_str();
+  };
 
   Options o;
   std::function<int()> run;
@@ -71,8 +88,8 @@ int main(int argc, char** argv) {
     return 0;
   });
 
-  auto* info = command("info", "Summarise a model directory: config, parameters, tokenizer", [&o] {
-    deberta::print_model_info(o.model, std::cout);
+  auto* info = command("info", "Summarise a model directory: config, parameters, tokenizer", [&o, &device] {
+    deberta::print_model_info(o.model, device, std::cout);
     return 0;
   });
   info->add_option("--model", o.model, "Hugging Face model directory")->required();
@@ -99,37 +116,41 @@ int main(int argc, char** argv) {
   text->excludes(input);
   tokenize->require_option(1, 3);
 
-  auto* forward = command("forward", "Run the model on encoded inputs and write its outputs as JSON", [&o] {
-    deberta::run_forward({o.model, o.inputs, o.output, o.strict}, std::cerr);
-    return 0;
-  });
+  auto* forward =
+      command("forward", "Run the model on encoded inputs and write its outputs as JSON", [&o, &device, &precision] {
+        deberta::run_forward({o.model, o.inputs, o.output, o.strict, device, precision}, std::cerr);
+        return 0;
+      });
+  add_precision(forward);
   forward->add_option("--model", o.model, "Hugging Face model directory")->required();
   forward->add_option("--inputs", o.inputs, "JSON with input_ids, attention_mask, token_type_ids")->required();
   forward->add_option("--output", o.output, "Where to write the outputs")->required();
   forward->add_flag("--strict", o.strict, "Fail when a head is missing instead of initialising it");
 
   CLI::Option* seed = nullptr;
-  auto* finetune = command("finetune", "Fine-tune on a task, select on dev, evaluate on test", [&o, &seed, &threads] {
-    deberta::FinetuneOptions options;
-    options.task = o.task;
-    options.model_dir = o.model;
-    options.recipe = o.recipe;
-    options.config_file = o.config;
-    options.set_assignments = o.set_values;
-    options.data_dir = o.data_dir;
-    options.output_dir = o.output_dir;
-    if (seed->count() > 0) options.seed = static_cast<uint64_t>(o.seed);
-    options.threads = threads;
-    options.resume_dir = o.resume;
-    options.stop_after_steps = o.stop_after_steps;
-    options.live_progress = deberta::wants_live_progress(STDERR_FILENO);
-    if (!o.seeds.empty()) {
-      deberta::run_finetune_seeds(options, deberta::parse_seed_list(o.seeds), std::cerr);
-    } else {
-      deberta::run_finetune(options, std::cerr);
-    }
-    return 0;
-  });
+  auto* finetune =
+      command("finetune", "Fine-tune on a task, select on dev, evaluate on test", [&o, &seed, &threads, &device] {
+        deberta::FinetuneOptions options;
+        options.task = o.task;
+        options.model_dir = o.model;
+        options.recipe = o.recipe;
+        options.config_file = o.config;
+        options.set_assignments = o.set_values;
+        options.data_dir = o.data_dir;
+        options.output_dir = o.output_dir;
+        if (seed->count() > 0) options.seed = static_cast<uint64_t>(o.seed);
+        options.threads = threads;
+        options.device = device;
+        options.resume_dir = o.resume;
+        options.stop_after_steps = o.stop_after_steps;
+        options.live_progress = deberta::wants_live_progress(STDERR_FILENO);
+        if (!o.seeds.empty()) {
+          deberta::run_finetune_seeds(options, deberta::parse_seed_list(o.seeds), std::cerr);
+        } else {
+          deberta::run_finetune(options, std::cerr);
+        }
+        return 0;
+      });
   finetune->add_option("--task", o.task, "Task name (see `deberta-bench tasks`); default: run.task of --config");
   finetune->add_option("--model", o.model, "Hugging Face model directory (default: the built-in tiny model)");
   finetune->add_option("--config", o.config, "YAML configuration file, e.g. a run's config.yaml");
@@ -148,10 +169,11 @@ int main(int argc, char** argv) {
 
   int64_t max_seq_len = 0;
   const char* max_seq_len_help = "Tokens per example (default: the run's training.max_seq_len, else the task's)";
-  auto* evaluate = command("evaluate", "Score a checkpoint on a split", [&o, &max_seq_len] {
-    deberta::run_evaluate({o.task, o.model, o.split, o.data_dir, o.output, max_seq_len}, std::cout);
+  auto* evaluate = command("evaluate", "Score a checkpoint on a split", [&o, &max_seq_len, &device, &precision] {
+    deberta::run_evaluate({o.task, o.model, o.split, o.data_dir, o.output, max_seq_len, device, precision}, std::cout);
     return 0;
   });
+  add_precision(evaluate);
   evaluate->add_option("--task", o.task, "Task name")->required();
   evaluate->add_option("--model", o.model, "Checkpoint directory, e.g. RUN/checkpoint-best")->required();
   evaluate->add_option("--split", o.split, "dev or test")->check(CLI::IsMember({"dev", "test"}))->capture_default_str();
@@ -160,10 +182,11 @@ int main(int argc, char** argv) {
   evaluate->add_option("--output", o.output, "Also write the metrics JSON to this file");
   evaluate->add_option("--max-seq-len", max_seq_len, max_seq_len_help)->check(CLI::PositiveNumber);
 
-  auto* predict = command("predict", "Label or score new texts", [&o, &max_seq_len] {
-    deberta::run_predict({o.task, o.model, o.input, o.output, max_seq_len}, std::cout, std::cerr);
+  auto* predict = command("predict", "Label or score new texts", [&o, &max_seq_len, &device, &precision] {
+    deberta::run_predict({o.task, o.model, o.input, o.output, max_seq_len, device, precision}, std::cout, std::cerr);
     return 0;
   });
+  add_precision(predict);
   predict->add_option("--model", o.model, "Checkpoint directory, e.g. RUN/checkpoint-best")->required();
   predict->add_option("--task", o.task, "Task name")->required();
   predict->add_option("--input", o.input, "TSV with a header: text, or text_a and text_b; other columns are copied")
@@ -171,8 +194,9 @@ int main(int argc, char** argv) {
   predict->add_option("--output", o.output, "Where to write predictions (default: standard output)");
   predict->add_option("--max-seq-len", max_seq_len, max_seq_len_help)->check(CLI::PositiveNumber);
 
-  auto* suite = command("suite", "Run models x tasks x seeds, then write the table", [&o, &threads] {
+  auto* suite = command("suite", "Run models x tasks x seeds, then write the table", [&o, &threads, &device] {
     deberta::SuiteOptions options;
+    options.device = device;
     options.suite_file = o.suite;
     options.output_dir = o.output_dir;
     options.dry_run = o.dry_run;
@@ -223,8 +247,8 @@ int main(int argc, char** argv) {
   inspect->add_option("--data-dir", o.data_dir, "Data directory (default: $DEBERTA_BENCH_DATA or data/)");
   inspect->add_option("--option", inspect_options, "Task data option KEY=VALUE, e.g. drop_ns=true (repeatable)");
 
-  auto* replay = command("replay", "Replay a recorded training run through the trainer", [&o] {
-    deberta::replay_training_record(o.model, o.record, std::cout);
+  auto* replay = command("replay", "Replay a recorded training run through the trainer", [&o, &device] {
+    deberta::replay_training_record(o.model, o.record, device, std::cout);
     return 0;
   });
   replay->add_option("--model", o.model, "Hugging Face model directory")->required();
@@ -233,8 +257,10 @@ int main(int argc, char** argv) {
   deberta::BenchOptions bench_options;
   bool no_group_by_length = false;
   auto* bench = command("bench", "Measure forward, training-step or epoch throughput",
-                        [&bench_options, &no_group_by_length, &threads] {
+                        [&bench_options, &no_group_by_length, &threads, &device, &precision] {
                           bench_options.threads = threads;
+                          bench_options.device = device;
+                          bench_options.precision = precision;
                           bench_options.group_by_length = !no_group_by_length;
                           deberta::run_bench(bench_options, std::cout);
                           return 0;
@@ -258,6 +284,7 @@ int main(int argc, char** argv) {
   bench->add_flag("--no-group-by-length", no_group_by_length,
                   "--mode epoch: shuffle without grouping by length, to see what grouping saves");
   bench->add_flag("--json", bench_options.json, "Print one JSON object");
+  add_precision(bench);
 
   auto* train_tok = command("train-tokenizer", "Train a SentencePiece unigram tokenizer", [&o] {
     deberta::train_tokenizer({o.input, o.output_dir, o.vocab_size});

@@ -12,6 +12,8 @@
 #include <stdexcept>
 
 #include "model/factory.h"
+#include "runtime/device.h"
+#include "runtime/precision.h"
 #include "runtime/runtime.h"
 #include "tasks/dataset.h"
 #include "tasks/registry.h"
@@ -72,28 +74,55 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 // bench_ref.py's optimiser (AdamW, lr 1e-5, eps 1e-6, weight decay 0.01, clip
 // 1.0) at a constant rate, so that no step is skipped at rate 0.
+// With fp16, finetune's loss scaling.
 Optimization bench_optimization(Model& model) {
   LrSchedule schedule;
   schedule.type = ScheduleType::constant_with_warmup;
   schedule.lr = 1e-5;
-  return {make_adamw(model.module(), {0.9, 0.999, 1e-6, 0.01}), schedule, 1.0};
+  Optimization optimization{make_adamw(model.module(), {0.9, 0.999, 1e-6, 0.01}), schedule, 1.0};
+  if (model.precision == Precision::kFp16) optimization.scaler = LossScaler(LossScaler::Options{});
+  return optimization;
 }
 
 // Trains `steps` steps from `source` through the trainer's loop, calling
-// `after_step` after each.
+// `after_step` after each with its wall time, read after the device has
+// finished the step's work.
 void train_steps(Model& model, BatchSource& source, int64_t steps,
-                 const std::function<void(const TrainerState&, const StepInput&)>& after_step) {
+                 const std::function<void(const StepInput&, double seconds)>& after_step) {
   Optimization optimization = bench_optimization(model);
   TrainerHooks hooks;
-  hooks.on_step = [&](const TrainerState& state, const StepInput& input, const StepResult&, int64_t) {
-    after_step(state, input);
+  auto last = Clock::now();
+  hooks.on_step = [&](const TrainerState&, const StepInput& input, const StepResult&, int64_t) {
+    synchronize(model.device);
+    const auto now = Clock::now();
+    after_step(input, std::chrono::duration<double>(now - last).count());
+    last = Clock::now();  // what after_step does is not the next step's time
   };
   TrainerState state;
   try {
-    fit(model.module(), classification_objective(model.classifier), optimization, source, {steps, 0, 0}, hooks, state);
+    synchronize(model.device);
+    last = Clock::now();
+    fit(model.module(), classification_objective(model.classifier, model.device, model.precision), optimization, source,
+        {steps, 0, 0}, hooks, state);
   } catch (const NonFiniteStep&) {
     throw std::runtime_error("bench: the loss or the gradient norm is not finite");
   }
+}
+
+// What every mode reports of where it ran.
+nlohmann::ordered_json environment(const BenchOptions& options, const Model& model) {
+  return {{"device", device_description(model.device)},
+          {"precision", precision_name(model.precision)},
+          {"threads", options.threads},
+          {"peak_memory_mb", static_cast<double>(peak_memory_bytes(model.device)) / (1024.0 * 1024.0)},
+          {"torch", torch_version()}};
+}
+
+ModelOptions placement(const BenchOptions& options) {
+  ModelOptions placed;
+  placed.device = resolve_device(options.device);
+  placed.precision = parse_precision(options.precision);
+  return placed;
 }
 
 void print(const nlohmann::ordered_json& result, bool json, std::ostream& out) {
@@ -127,48 +156,47 @@ void bench_fixed_shape(const BenchOptions& options, std::ostream& out) {
     throw std::invalid_argument("bench needs --warmup >= 0 and --iters >= 1");
   torch::manual_seed(0);
   const auto config = preset_config(options.preset);
-  Model model = new_model(config);
-  const ModelInputs inputs = random_inputs(options);
+  Model model = new_model(config, placement(options));
+  const Batch batch =
+      to_device(Batch{random_inputs(options), torch::randint(0, 2, {options.batch}, torch::kLong)}, model.device);
 
-  double median = 0;
+  std::vector<double> seconds;
   double flops = 0;
   if (options.mode == "train") {
-    // The trainer's own loop over one fixed batch, timed by the loop itself.
-    RepeatedBatches source({Batch{inputs, torch::randint(0, 2, {options.batch}, torch::kLong)}});
-    std::vector<double> seconds;
-    double before = 0;
-    train_steps(model, source, options.warmup + options.iterations, [&](const TrainerState& state, const StepInput&) {
-      seconds.push_back(state.train_seconds - before);
-      before = state.train_seconds;
-    });
-    median = median_of(std::vector<double>(seconds.begin() + options.warmup, seconds.end()));
+    // The trainer's own loop over one fixed batch.
+    RepeatedBatches source({batch});
+    train_steps(model, source, options.warmup + options.iterations,
+                [&](const StepInput&, double step_seconds) { seconds.push_back(step_seconds); });
+    seconds.erase(seconds.begin(), seconds.begin() + options.warmup);
     flops = train_flops(config, options.batch, options.seq_len);
   } else {
     torch::InferenceMode inference;
-    std::vector<double> seconds;
     for (int i = 0; i < options.warmup + options.iterations; ++i) {
+      synchronize(model.device);
       const auto start = Clock::now();
-      model.classifier(inputs);
+      {
+        AutocastGuard autocast(model.device, model.precision);
+        model.classifier(batch.inputs);
+      }
+      synchronize(model.device);
       if (i >= options.warmup) seconds.push_back(seconds_since(start));
     }
-    median = median_of(seconds);
     flops = forward_flops(config, options.batch, options.seq_len);
   }
-  print(
-      {
-          {"implementation", "deberta-bench"},
-          {"mode", options.mode},
-          {"preset", options.preset},
-          {"batch", options.batch},
-          {"seq_len", options.seq_len},
-          {"threads", options.threads},
-          {"median_s", median},
-          {"examples_per_s", options.batch / median},
-          {"tokens_per_s", static_cast<double>(options.batch) * options.seq_len / median},
-          {"gflops", flops / median / 1e9},
-          {"torch", torch_version()},
-      },
-      options.json, out);
+  const double median = median_of(seconds);
+  nlohmann::ordered_json result = {
+      {"implementation", "deberta-bench"},
+      {"mode", options.mode},
+      {"preset", options.preset},
+      {"batch", options.batch},
+      {"seq_len", options.seq_len},
+      {"median_s", median},
+      {"examples_per_s", options.batch / median},
+      {"tokens_per_s", static_cast<double>(options.batch) * options.seq_len / median},
+      {"gflops", flops / median / 1e9},
+  };
+  result.update(environment(options, model));
+  print(result, options.json, out);
 }
 
 // An epoch as finetune runs it: the task's training split tokenized at the
@@ -211,40 +239,38 @@ void bench_epoch(const BenchOptions& options, std::ostream& out) {
   const auto batches = static_cast<int64_t>((train.encodings.size() + options.batch - 1) / options.batch);
   int64_t real_tokens = 0, padded_tokens = 0;
   double flops = 0;
-  const auto start = Clock::now();
-  train_steps(model, source, batches, [&](const TrainerState&, const StepInput& input) {
+  double seconds = 0;
+  train_steps(model, source, batches, [&](const StepInput& input, double step_seconds) {
+    seconds += step_seconds;
     const ModelInputs& in = input.micro_batches.front().inputs;
     const int64_t rows = in.input_ids.size(0), width = in.input_ids.size(1);
     real_tokens += in.attention_mask.sum().item<int64_t>();
     padded_tokens += rows * width;
     flops += train_flops(config, rows, width);
   });
-  const double seconds = seconds_since(start);
   const auto examples = static_cast<int64_t>(train.encodings.size());
-  print(
-      {
-          {"implementation", "deberta-bench"},
-          {"mode", options.mode},
-          {"preset", options.preset},
-          {"task", task.name},
-          {"data_dir", data_dir},
-          {"examples", examples},
-          {"batch", options.batch},
-          {"batches", batches},
-          {"max_seq_len", task.max_seq_len},
-          {"group_by_length", options.group_by_length},
-          {"threads", options.threads},
-          {"tokenize_s", encode_s},
-          {"epoch_s", seconds},
-          {"examples_per_s", examples / seconds},
-          {"tokens_per_s", real_tokens / seconds},
-          {"padded_tokens_per_s", padded_tokens / seconds},
-          {"padding_fraction", 1.0 - static_cast<double>(real_tokens) / static_cast<double>(padded_tokens)},
-          {"mean_padded_len", static_cast<double>(padded_tokens) / examples},
-          {"gflops", flops / seconds / 1e9},
-          {"torch", torch_version()},
-      },
-      options.json, out);
+  nlohmann::ordered_json result = {
+      {"implementation", "deberta-bench"},
+      {"mode", options.mode},
+      {"preset", options.preset},
+      {"task", task.name},
+      {"data_dir", data_dir},
+      {"examples", examples},
+      {"batch", options.batch},
+      {"batches", batches},
+      {"max_seq_len", task.max_seq_len},
+      {"group_by_length", options.group_by_length},
+      {"tokenize_s", encode_s},
+      {"epoch_s", seconds},
+      {"examples_per_s", examples / seconds},
+      {"tokens_per_s", real_tokens / seconds},
+      {"padded_tokens_per_s", padded_tokens / seconds},
+      {"padding_fraction", 1.0 - static_cast<double>(real_tokens) / static_cast<double>(padded_tokens)},
+      {"mean_padded_len", static_cast<double>(padded_tokens) / examples},
+      {"gflops", flops / seconds / 1e9},
+  };
+  result.update(environment(options, model));
+  print(result, options.json, out);
 }
 
 }  // namespace

@@ -21,6 +21,8 @@ struct BenchOptions {
   int batch = 32;
   int seq_len = 128;
   int threads = 1;
+  std::string device = "auto";
+  std::string precision = "fp32";  // bf16 or fp16: autocast over fp32 weights
   int warmup = 2;
   int iterations = 5;
   bool json = false;
@@ -33,8 +35,9 @@ struct BenchOptions {
 
 // Runs the mode on random weights and prints examples/s, tokens/s and GFLOP/s
 // (FLOPs counted as ../shared/reference/bench_ref.py counts them; training
-// counts backward as twice forward). Throws std::invalid_argument on bad
-// options.
+// counts backward as twice forward), with the device, the precision and the
+// peak memory. The clock is read after the device has finished. Throws
+// std::invalid_argument on bad options.
 void run_bench(const BenchOptions& options, std::ostream& out);
 
 }  // namespace deberta

@@ -12,6 +12,8 @@
 
 #include "data/tsv.h"
 #include "model/factory.h"
+#include "runtime/device.h"
+#include "runtime/precision.h"
 #include "tasks/dataset.h"
 #include "tasks/inspect.h"
 #include "tasks/registry.h"
@@ -52,10 +54,13 @@ std::string run_config_of(const std::string& model_dir, const TaskSpec& task, Ru
 }
 
 // The checkpoint's classifier, which must have been fine-tuned on `task`.
-Model load_classifier(const std::string& model_dir, const TaskSpec& task) {
+Model load_classifier(const std::string& model_dir, const TaskSpec& task, const std::string& device,
+                      const std::string& precision) {
   ModelOptions options;
   options.strict = true;
   options.require_classifier = true;
+  options.device = resolve_device(device);
+  options.precision = parse_precision(precision);
   Model model = load_model(model_dir, options);
   const std::vector<std::string>& labels = model.config.labels;
   // The head's outputs are indexed by label, so another task's labels (or
@@ -70,7 +75,8 @@ Model load_classifier(const std::string& model_dir, const TaskSpec& task) {
   return model;
 }
 
-Scorer load_scorer(TaskSpec task, const std::string& model_dir, int64_t max_seq_len_flag) {
+Scorer load_scorer(TaskSpec task, const std::string& model_dir, int64_t max_seq_len_flag, const std::string& device,
+                   const std::string& precision) {
   RunSection run;
   const std::string run_config = run_config_of(model_dir, task, run);
   // Resolving the run's config.yaml alone gives back what it ran with: it
@@ -78,7 +84,7 @@ Scorer load_scorer(TaskSpec task, const std::string& model_dir, int64_t max_seq_
   const TrainSettings settings =
       run_config.empty() ? TrainSettings{}
                          : typed_settings(resolve_config({"", "", "", run_config, {}}, resolve_options(task)));
-  Model model = load_classifier(model_dir, task);
+  Model model = load_classifier(model_dir, task, device, precision);
   Tokenizer tokenizer = load_tokenizer(model_dir);
   int64_t max_seq_len = task.max_seq_len;
   std::string from = "the task's default";
@@ -101,7 +107,7 @@ EncodedSplit encode(const Scorer& scorer, const SplitData& split, std::ostream& 
 // Batched as finetune's evaluations are (its eval_batch_size): the padding of
 // a batch changes the last bits of its logits.
 torch::Tensor logits_of(Scorer& scorer, const EncodedSplit& encoded) {
-  return predict_logits(scorer.model.classifier, encoded, scorer.settings.eval_batch_size,
+  return predict_logits(scorer.model, encoded, scorer.settings.eval_batch_size,
                         scorer.tokenizer.special_tokens().pad.id, scorer.task.is_regression());
 }
 
@@ -140,7 +146,8 @@ std::vector<size_t> text_columns(const TsvTable& table, bool is_pair) {
 }  // namespace
 
 void run_evaluate(const EvaluateOptions& options, std::ostream& out) {
-  Scorer scorer = load_scorer(resolve_task(options.task), options.model_dir, options.max_seq_len);
+  Scorer scorer = load_scorer(resolve_task(options.task), options.model_dir, options.max_seq_len, options.device,
+                              options.precision);
   std::string data_dir = options.data_dir;
   if (data_dir.empty() && !scorer.run_config.empty()) data_dir = scorer.run.data_dir;
   if (data_dir.empty()) data_dir = default_data_dir();
@@ -160,6 +167,8 @@ void run_evaluate(const EvaluateOptions& options, std::ostream& out) {
   result["examples"] = split.examples.size();
   result["max_seq_len"] = scorer.max_seq_len;
   result["max_seq_len_from"] = scorer.max_seq_len_from;
+  result["device"] = device_description(scorer.model.device);
+  result["precision"] = precision_name(scorer.model.precision);
   result["metrics"] = metrics;
   result["headline_metric"] = scorer.task.headline_metric;
   result["headline"] = metrics.at(scorer.task.headline_metric);
@@ -192,7 +201,7 @@ void run_predict(const PredictOptions& options, std::ostream& out, std::ostream&
     example.line = row.line;
     split.examples.push_back(std::move(example));
   }
-  Scorer scorer = load_scorer(task, options.model_dir, options.max_seq_len);
+  Scorer scorer = load_scorer(task, options.model_dir, options.max_seq_len, options.device, options.precision);
   const torch::Tensor logits = logits_of(scorer, encode(scorer, split, log));
 
   LeadingColumns inputs{table.header, {}};

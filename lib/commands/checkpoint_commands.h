@@ -20,6 +20,8 @@ struct EvaluateOptions {
   std::string data_dir;     // empty: the run's, else default_data_dir()
   std::string output_path;  // empty: standard output only
   int64_t max_seq_len = 0;  // 0: the run's training.max_seq_len, else the task's
+  std::string device = "auto";
+  std::string precision = "fp32";
 };
 
 // Prints one JSON object (task, split, model, data, examples, max_seq_len and
@@ -34,6 +36,8 @@ struct PredictOptions {
   std::string input_path;   // TSV with a header: text, or text_a and text_b
   std::string output_path;  // empty: standard output
   int64_t max_seq_len = 0;  // as for evaluate
+  std::string device = "auto";
+  std::string precision = "fp32";
 };
 
 // Writes the input's columns, then `label` (with its meaning) and p(label)

@@ -12,6 +12,8 @@
 
 #include "eval/run_layout.h"
 #include "model/factory.h"
+#include "runtime/device.h"
+#include "runtime/precision.h"
 #include "runtime/runtime.h"
 #include "tasks/dataset.h"
 #include "tasks/inspect.h"
@@ -55,6 +57,7 @@ struct Job {
   ConfigValues values;
   TrainSettings settings;
   bool resuming = false;
+  c10::Device device{c10::kCPU};
 
   bool builtin_model() const { return model_dir.empty(); }
   // Where the config, the tokenizer and any weights are read from.
@@ -98,6 +101,7 @@ Job resolve_job(const FinetuneOptions& options) {
   job.run_dir = !o.output_dir.empty()
                     ? o.output_dir
                     : fmt::format("runs/{}-{}-seed{}", job.task.name, job.model_name, job.settings.seed);
+  job.device = resolve_device(o.device);
   return job;
 }
 
@@ -131,9 +135,11 @@ void start_run_directory(const Job& job, const std::string& metrics_path) {
   write_file_atomically(
       run_layout::path(job.run_dir, run_layout::kConfig),
       fmt::format("# deberta-bench finetune, resolved: enough to re-run (deberta-bench finetune "
-                  "--config this-file)\nrun:\n  task: {}\n  model: {}\n  model_name: {}\n  data_dir: {}\n",
+                  "--config this-file)\nrun:\n  task: {}\n  model: {}\n  model_name: {}\n  data_dir: {}\n"
+                  "  device: {}  # where it ran; a re-run takes --device\n",
                   job.task.source == "builtin" ? job.task.name : job.task.source,
-                  job.builtin_model() ? kBuiltinModel : job.model_dir, job.model_name, job.data_dir) +
+                  job.builtin_model() ? kBuiltinModel : job.model_dir, job.model_name, job.data_dir,
+                  device_description(job.device)) +
           config_to_yaml(job.values));
 }
 
@@ -185,6 +191,8 @@ Model build_job_model(const Job& job, const Tokenizer& tokenizer) {
   options.weights = job.resuming          ? WeightsSource::kNone
                     : job.builtin_model() ? WeightsSource::kIfPresent
                                           : WeightsSource::kRequired;
+  options.device = job.device;
+  options.precision = parse_precision(job.settings.precision);
   Model model = load_model(job.source_dir(), options);
   if (tokenizer.vocab_size() > model.config.vocab_size)
     throw std::runtime_error(fmt::format("{}: the tokenizer has {} ids but config.json's vocab_size is {}",
@@ -214,7 +222,7 @@ class Selection {
   }
 
   torch::Tensor logits(const std::string& split) {
-    return predict_logits(model_.classifier, data_.splits.at(split), job_.settings.eval_batch_size, pad_id_,
+    return predict_logits(model_, data_.splits.at(split), job_.settings.eval_batch_size, pad_id_,
                           job_.task.is_regression());
   }
 
@@ -302,10 +310,15 @@ nlohmann::ordered_json results_record(const Job& job, Model& model, const Traine
   results["train_examples_per_second"] = state.examples_seen / std::max(state.train_seconds, 1e-9);
   results["warnings"] = state.warnings;
   results["data"] = data;
-  results["versions"] = {{"deberta-bench", DEBERTA_BENCH_VERSION},
-                         {"libtorch", torch_version()},
-                         {"sentencepiece", DEBERTA_BENCH_SPM_VERSION},
-                         {"threads", threads}};
+  results["device"] = device_description(job.device);
+  results["precision"] = settings.precision;
+  const CudaInfo cuda = cuda_info();
+  results["versions"] = {
+      {"deberta-bench", DEBERTA_BENCH_VERSION},
+      {"libtorch", torch_version()},
+      {"cuda", cuda.built_in ? nlohmann::ordered_json(cuda.version) : nlohmann::ordered_json(nullptr)},
+      {"sentencepiece", DEBERTA_BENCH_SPM_VERSION},
+      {"threads", threads}};
   return results;
 }
 
@@ -363,6 +376,10 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
     display.message(
         "protocol: offline. It trains on the dev file less a seeded tenth (which becomes dev) and tests on test, "
         "because the train file is not at hand. Its scores are NOT comparable to the model card.");
+  set_tf32(settings.allow_tf32);
+  display.message(fmt::format("device: {}, precision {}", device_description(job.device), settings.precision));
+  if (settings.precision == "bf16" && job.device.is_cpu())
+    if (const auto warning = bf16_emulation_warning(cpu_features())) display.message(*warning);
   if (!job.resuming) start_run_directory(job, metrics_path);
   display.message("data: " + job.data_dir);
   const EncodedData data = encode_job_data(job, splits, tokenizer, log);
@@ -394,12 +411,17 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
   TrainerHooks hooks;
   hooks.on_step = [&](const TrainerState& s, const StepInput&, const StepResult& result, int64_t epoch) {
     if (!result.finite) return;
-    if (s.step % settings.logging_steps == 0 || s.step == total_steps)
-      append_line(metrics_path, {{"step", s.step},
-                                 {"epoch", epoch},
-                                 {"loss", result.loss},
-                                 {"lr", result.lr},
-                                 {"grad_norm", result.grad_norm_before_clip}});
+    if (result.skipped)
+      display.message(fmt::format("step {}: fp16 gradients overflowed at loss scale {}; step skipped, scale lowered",
+                                  s.step, result.loss_scale));
+    if (s.step % settings.logging_steps == 0 || s.step == total_steps || result.skipped) {
+      nlohmann::json line = {{"step", s.step}, {"epoch", epoch}, {"loss", result.loss}, {"lr", result.lr}};
+      // An overflowed step's gradient norm is inf, which JSON cannot hold.
+      if (!result.skipped) line["grad_norm"] = result.grad_norm_before_clip;
+      if (optimization.scaler.enabled()) line["loss_scale"] = result.loss_scale;
+      if (result.skipped) line["skipped"] = true;
+      append_line(metrics_path, line);
+    }
     display.step({s.step, total_steps, epoch, result.loss, result.lr, s.examples_seen / std::max(s.train_seconds, 1e-9),
                   s.train_seconds / static_cast<double>(s.step)});
   };
@@ -407,8 +429,9 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
   hooks.checkpoints = &checkpoints;
   FitOutcome outcome = FitOutcome::kFinished;
   try {
-    outcome = fit(model.module(), classification_objective(model.classifier), optimization, batches,
-                  {total_steps, settings.eval_every_steps, options.stop_after_steps}, hooks, state);
+    outcome =
+        fit(model.module(), classification_objective(model.classifier, model.device, model.precision), optimization,
+            batches, {total_steps, settings.eval_every_steps, options.stop_after_steps}, hooks, state);
   } catch (const NonFiniteStep& e) {
     throw std::runtime_error(
         fmt::format("{}. {}/checkpoint-best holds the last good checkpoint", e.what(), job.run_dir));

@@ -22,7 +22,8 @@ struct FinetuneOptions {
   std::string data_dir;    // empty: $DEBERTA_BENCH_DATA, else the shipped samples
   std::string output_dir;  // empty: runs/<task>-<model>-seed<seed>
   std::optional<uint64_t> seed;
-  int threads = 1;  // the intra-op threads the run uses (and records)
+  int threads = 1;              // the intra-op threads the run uses (and records)
+  std::string device = "auto";  // --device: auto, cpu, cuda or cuda:N
   // A run directory to continue from its checkpoint-last/; everything else
   // comes from its config.yaml.
   std::string resume_dir;

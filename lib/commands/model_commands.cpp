@@ -11,6 +11,8 @@
 #include "io/json_tensor.h"
 #include "model/checkpoint.h"
 #include "model/factory.h"
+#include "runtime/device.h"
+#include "runtime/precision.h"
 #include "tokenizer/tokenizer.h"
 #include "util/atomic_file.h"
 #include "util/json_file.h"
@@ -34,7 +36,8 @@ nlohmann::json encoding_json(const Encoding& e) {
 
 }  // namespace
 
-void print_model_info(const std::string& model_dir, std::ostream& out) {
+void print_model_info(const std::string& model_dir, const std::string& device, std::ostream& out) {
+  const c10::Device resolved = resolve_device(device);
   const Checkpoint checkpoint = read_checkpoint(model_dir);
   const DebertaConfig& c = checkpoint.config;
   const bool prefixed = count_parameters(checkpoint.tensors, "deberta.") > 0;
@@ -64,6 +67,7 @@ void print_model_info(const std::string& model_dir, std::ostream& out) {
   out << fmt::format("tokenizer:           {} ({} tokens, lower_case {}, split_by_punct {})\n", tokenizer.kind(),
                      tokenizer.vocab_size(), tokenizer.do_lower_case() ? "yes" : "no",
                      tokenizer.split_by_punct() ? "yes" : "no");
+  out << fmt::format("device:              {} (--device {})\n", device_description(resolved), device);
 }
 
 void run_tokenize(const TokenizeOptions& options, std::ostream& out) {
@@ -106,6 +110,10 @@ void run_tokenize(const TokenizeOptions& options, std::ostream& out) {
 }
 
 void run_forward(const ForwardOptions& options, std::ostream& log) {
+  ModelOptions model_options;
+  model_options.strict = options.strict;
+  model_options.device = resolve_device(options.device);
+  model_options.precision = parse_precision(options.precision);
   const nlohmann::json document = read_json_file(options.inputs_path);
   const bool golden_layout = document.contains("model") && document.at("model").contains("inputs");
   const nlohmann::json& in = golden_layout ? document.at("model").at("inputs") : document;
@@ -120,8 +128,6 @@ void run_forward(const ForwardOptions& options, std::ostream& log) {
     *target = integer_matrix_from_json(in.at(field), options.inputs_path + ": " + field);
   }
 
-  ModelOptions model_options;
-  model_options.strict = options.strict;
   Model model = load_model(options.model_dir, model_options);
   for (const auto& line : model.report.describe()) log << line << '\n';
   const int64_t vocab = model.config.vocab_size;
@@ -135,6 +141,9 @@ void run_forward(const ForwardOptions& options, std::ostream& log) {
                                          options.inputs_path, model.config.type_vocab_size));
 
   torch::InferenceMode inference;
+  for (auto* tensor : {&inputs.input_ids, &inputs.attention_mask, &inputs.token_type_ids})
+    if (tensor->defined()) *tensor = tensor->to(model.device);
+  AutocastGuard autocast(model.device, model.precision);
   nlohmann::json outputs;
   if (model.has_head()) {
     const auto out = model.classifier(inputs);

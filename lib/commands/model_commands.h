@@ -7,8 +7,9 @@
 
 namespace deberta {
 
-// Config summary, parameter counts, weights file, tokenizer kind and vocabulary.
-void print_model_info(const std::string& model_dir, std::ostream& out);
+// Config summary, parameter counts, weights file, tokenizer kind and
+// vocabulary, and the device --device resolves to.
+void print_model_info(const std::string& model_dir, const std::string& device, std::ostream& out);
 
 struct TokenizeOptions {
   std::string model_dir;
@@ -25,6 +26,8 @@ struct ForwardOptions {
   std::string inputs_path;
   std::string output_path;
   bool strict = false;
+  std::string device = "auto";
+  std::string precision = "fp32";  // bf16 or fp16: autocast over the fp32 weights
 };
 
 // Reads input_ids, attention_mask and token_type_ids (top level, or under

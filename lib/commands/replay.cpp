@@ -10,6 +10,7 @@
 
 #include "io/json_tensor.h"
 #include "model/factory.h"
+#include "runtime/device.h"
 #include "train/batch_source.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
@@ -133,7 +134,8 @@ double float32_value(double value) { return std::stod(fmt::format("{:.9g}", stat
 
 }  // namespace
 
-void replay_training_record(const std::string& model_dir, const std::string& record_path, std::ostream& out) {
+void replay_training_record(const std::string& model_dir, const std::string& record_path, const std::string& device,
+                            std::ostream& out) {
   const TrainingRecord record = read_training_record(record_path);
   // The record was taken without dropout; the model still trains in train
   // mode, the code path of real fine-tuning.
@@ -146,10 +148,13 @@ void replay_training_record(const std::string& model_dir, const std::string& rec
     config.pooler_dropout = 0.0;
     config.cls_dropout = 0.0;
   };
+  options.device = resolve_device(device);
   Model model = load_model(model_dir, options);
+  std::vector<Batch> batches_on_device;
+  for (const auto& batch : record.batches) batches_on_device.push_back(to_device(batch, model.device));
 
   Optimization optimization{make_adamw(model.module(), record.optimizer), record.schedule, record.max_grad_norm};
-  RepeatedBatches batches(record.batches);
+  RepeatedBatches batches(batches_on_device);
   TrainerHooks hooks;
   hooks.on_step = [&out](const TrainerState& state, const StepInput&, const StepResult& result, int64_t) {
     nlohmann::ordered_json line = {{"step", state.step - 1},
@@ -160,8 +165,8 @@ void replay_training_record(const std::string& model_dir, const std::string& rec
   };
   TrainerState state;
   try {
-    fit(model.module(), classification_objective(model.classifier), optimization, batches, {record.steps, 0, 0}, hooks,
-        state);
+    fit(model.module(), classification_objective(model.classifier, model.device), optimization, batches,
+        {record.steps, 0, 0}, hooks, state);
   } catch (const NonFiniteStep& e) {
     throw std::runtime_error(
         fmt::format("{}: step {}: the loss or the gradient norm is not finite; stopped", record_path, e.step - 1));
@@ -169,7 +174,10 @@ void replay_training_record(const std::string& model_dir, const std::string& rec
 
   model.module().eval();
   torch::InferenceMode inference;
-  out << json{{"final_logits", tensor_to_json(model.classifier(record.final_inputs).logits)}}.dump() << std::endl;
+  const ModelInputs& in = record.final_inputs;
+  const ModelInputs inputs{in.input_ids.to(model.device), in.attention_mask.to(model.device),
+                           in.token_type_ids.defined() ? in.token_type_ids.to(model.device) : in.token_type_ids};
+  out << json{{"final_logits", tensor_to_json(model.classifier(inputs).logits)}}.dump() << std::endl;
 }
 
 }  // namespace deberta

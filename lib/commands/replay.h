@@ -16,6 +16,8 @@ namespace deberta {
 // line, then {"final_logits": {"shape", "data"}} of final_inputs in eval mode.
 // Throws std::runtime_error with one line naming the record and the field
 // that is missing or malformed, or the step whose loss is not finite.
-void replay_training_record(const std::string& model_dir, const std::string& record_path, std::ostream& out);
+// It runs on `device` (--device).
+void replay_training_record(const std::string& model_dir, const std::string& record_path, const std::string& device,
+                            std::ostream& out);
 
 }  // namespace deberta

@@ -117,6 +117,7 @@ std::string run_suite(const SuiteOptions& options, const FinetuneJobs& jobs, std
         run.data_dir = suite.data_dir;
         run.seed = seed;
         run.threads = threads;
+        run.device = options.device;
         run.live_progress = options.live_progress;
         run.output_dir = (fs::path(output_dir) / model.name / task / fmt::format("seed{}", seed)).string();
         runs.push_back({run, fmt::format("{} / {} / seed {}", model.name, task, seed)});
@@ -164,6 +165,7 @@ std::string run_suite(const SuiteOptions& options, const FinetuneJobs& jobs, std
       FinetuneOptions resume;
       resume.resume_dir = run.options.output_dir;
       resume.threads = threads;
+      resume.device = options.device;
       resume.live_progress = options.live_progress;
       jobs.run(resume, log);
     } else {

@@ -41,6 +41,7 @@ struct SuiteOptions {
   std::string output_dir;  // empty: results/<suite name>
   bool dry_run = false;
   int threads = 1;  // unless the suite fixes it
+  std::string device = "auto";
   bool live_progress = false;
 };
 

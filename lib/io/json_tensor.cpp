@@ -8,7 +8,7 @@
 namespace deberta {
 
 nlohmann::json tensor_to_json(const torch::Tensor& tensor) {
-  const auto values = tensor.detach().to(torch::kFloat).contiguous();
+  const auto values = tensor.detach().to(torch::kCPU, torch::kFloat).contiguous();
   nlohmann::json data = nlohmann::json::array();
   const float* p = values.data_ptr<float>();
   for (int64_t i = 0; i < values.numel(); ++i) data.push_back(std::stod(fmt::format("{:.9g}", p[i])));

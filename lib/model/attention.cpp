@@ -2,7 +2,7 @@
 
 #include <torch/torch.h>
 
-#include <limits>
+#include "runtime/precision.h"
 
 namespace deberta {
 
@@ -55,7 +55,7 @@ torch::Tensor DisentangledSelfAttentionImpl::forward(const torch::Tensor& hidden
   // A padding query row is fully masked and gets uniform attention, as in
   // transformers >= 4.47; only padding positions see the difference.
   if (context.mask.defined())
-    scores = scores.masked_fill(context.mask.logical_not().unsqueeze(0), std::numeric_limits<float>::lowest());
+    scores = scores.masked_fill(context.mask.logical_not().unsqueeze(0), lowest_value(scores.scalar_type()));
   auto probs = torch::softmax(scores, -1);
   probs = torch::dropout(probs, attention_dropout_, is_training());
 

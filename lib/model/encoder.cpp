@@ -67,15 +67,19 @@ EncoderImpl::EncoderImpl(const DebertaConfig& config)
   if (config.conv_kernel_size > 0) conv = register_module("conv", ConvLayer(config));
 }
 
-const RelativeIndex& EncoderImpl::index_for_length(int64_t length) {
+const RelativeIndex& EncoderImpl::index_for_length(int64_t length, const c10::Device& device) {
   std::lock_guard<std::mutex> lock(index_mutex_);
-  auto it = index_cache_.find(length);
+  const auto key = std::make_pair(length, device.str());
+  auto it = index_cache_.find(key);
   if (it == index_cache_.end()) {
     // The cache outlives the call: built during an evaluation, the index
     // must still be an ordinary tensor that a later training step can save
-    // for backward.
+    // for backward. It is built on the CPU once and kept on the device.
     c10::InferenceMode normal_tensors(false);
-    it = index_cache_.emplace(length, relative_index(length, position_buckets_, max_relative_, span_)).first;
+    RelativeIndex index = relative_index(length, position_buckets_, max_relative_, span_);
+    index.c2p = index.c2p.to(device);
+    index.p2c = index.p2c.to(device);
+    it = index_cache_.emplace(key, std::move(index)).first;
   }
   return it->second;
 }
@@ -88,7 +92,7 @@ torch::Tensor EncoderImpl::forward(const torch::Tensor& embeddings, const torch:
   if (relative_attention_) {
     context.rel_embeddings = rel_embeddings->weight;
     if (layer_norm) context.rel_embeddings = layer_norm(context.rel_embeddings);
-    context.index = &index_for_length(embeddings.size(1));
+    context.index = &index_for_length(embeddings.size(1), embeddings.device());
   }
   auto hidden = embeddings;
   for (size_t i = 0; i < layer->size(); ++i) {

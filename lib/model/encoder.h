@@ -11,6 +11,8 @@
 
 #include <map>
 #include <mutex>
+#include <string>
+#include <utility>
 
 #include "model/activations.h"
 #include "model/attention.h"
@@ -76,13 +78,14 @@ class EncoderImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& attention_mask);
 
  private:
-  // The relative-position gather indices for a sequence length, built once.
-  const RelativeIndex& index_for_length(int64_t length);
+  // The relative-position gather indices for a sequence length, built once
+  // per device.
+  const RelativeIndex& index_for_length(int64_t length, const c10::Device& device);
 
   int64_t position_buckets_, max_relative_, span_;
   bool relative_attention_;
   std::mutex index_mutex_;
-  std::map<int64_t, RelativeIndex> index_cache_;
+  std::map<std::pair<int64_t, std::string>, RelativeIndex> index_cache_;
   torch::nn::ModuleList layer{nullptr};
   torch::nn::Embedding rel_embeddings{nullptr};  // relative_attention only
   torch::nn::LayerNorm layer_norm{nullptr};      // norm_rel_ebd == layer_norm only

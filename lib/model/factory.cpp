@@ -28,7 +28,15 @@ Model build(DebertaConfig config, const ModelOptions& options, bool with_head, b
   else
     model.backbone = DebertaV2Model(config);
   if (initialise) initialise_weights(model.module(), config.initializer_range);
+  model.device = options.device;
+  model.precision = options.precision;
   return model;
+}
+
+// Device and precision are applied here, once the weights are in.
+void place(Model& model) {
+  model.module().to(model.device);
+  model.module().eval();
 }
 
 }  // namespace
@@ -58,13 +66,13 @@ Model load_model(const std::string& dir, const ModelOptions& options) {
     model.report = load_weights(model.module(), checkpoint.tensors, load);
     model.weights_file = load.source;
   }
-  model.module().eval();
+  place(model);
   return model;
 }
 
 Model new_model(const DebertaConfig& config, const ModelOptions& options) {
   Model model = build(config, options, /*with_head=*/true, /*initialise=*/true);
-  model.module().eval();
+  place(model);
   return model;
 }
 

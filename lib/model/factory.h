@@ -1,7 +1,7 @@
 // The one model factory: every command gets its model here, from a
 // checkpoint directory or from a config alone. It is the one place where a
-// model's shape, head and weights are decided (and where a device and a
-// precision will be applied).
+// model's shape, head and weights are decided, and where its device and
+// precision are applied.
 #pragma once
 
 #include <functional>
@@ -12,6 +12,7 @@
 #include "model/config.h"
 #include "model/deberta.h"
 #include "model/weights.h"
+#include "runtime/precision.h"
 
 namespace deberta {
 
@@ -33,6 +34,10 @@ struct ModelOptions {
   bool strict = false;              // a missing head or an unexpected tensor is an error
   bool require_classifier = false;  // a checkpoint without classifier.weight is an error
   WeightsSource weights = WeightsSource::kRequired;
+  // Where the model lives, and the precision it computes in: autocast over
+  // fp32 weights (the weights themselves stay fp32).
+  c10::Device device{c10::kCPU};
+  Precision precision = Precision::kFp32;
 };
 
 struct Model {
@@ -41,13 +46,15 @@ struct Model {
   DebertaV2Model backbone{nullptr};                        // otherwise
   std::string weights_file;                                // the file the weights came from; empty for a fresh model
   LoadReport report;
+  c10::Device device{c10::kCPU};  // where its parameters are
+  Precision precision = Precision::kFp32;
 
   bool has_head() const { return !classifier.is_empty(); }
   // The module that holds every parameter.
   torch::nn::Module& module();
 };
 
-// The model of a checkpoint directory, in eval mode. A fresh model (no
+// The model of a checkpoint directory, on options.device, in eval mode. A fresh model (no
 // weights read) is initialised as HF does, from torch's default generator:
 // seed it first for a reproducible head. Throws std::runtime_error naming the
 // file and the problem.

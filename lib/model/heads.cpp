@@ -15,11 +15,14 @@ torch::Tensor ContextPoolerImpl::forward(const torch::Tensor& hidden) {
 }
 
 torch::Tensor sequence_classification_loss(const torch::Tensor& logits, const torch::Tensor& labels) {
-  if (logits.size(-1) == 1) return torch::mse_loss(logits.reshape({-1}), labels.reshape({-1}).to(logits.dtype()));
+  // In float32 whatever the logits' dtype: mixed precision keeps the loss and
+  // the regression targets in full precision.
+  const auto scores = logits.to(torch::kFloat);
+  if (scores.size(-1) == 1) return torch::mse_loss(scores.reshape({-1}), labels.reshape({-1}).to(torch::kFloat));
   const auto flat = labels.reshape({-1});
   const auto keep = flat.ge(0).nonzero().reshape({-1});
-  if (keep.numel() == 0) return torch::zeros({}, logits.options());
-  return torch::cross_entropy_loss(logits.index_select(0, keep), flat.index_select(0, keep).to(torch::kLong));
+  if (keep.numel() == 0) return torch::zeros({}, scores.options());
+  return torch::cross_entropy_loss(scores.index_select(0, keep), flat.index_select(0, keep).to(torch::kLong));
 }
 
 }  // namespace deberta

@@ -31,8 +31,8 @@ StepInput EpochBatches::next(const TrainerState& state) {
   StepInput input;
   for (size_t k = 0; k < options_.accumulation; ++k) {
     const auto& indices = batches.at(state.next_batch + k);
-    input.micro_batches.push_back(
-        collate(split_.encodings, split_.targets, indices, options_.pad_id, options_.regression));
+    input.micro_batches.push_back(to_device(
+        collate(split_.encodings, split_.targets, indices, options_.pad_id, options_.regression), options_.device));
     input.examples += static_cast<int64_t>(indices.size());
   }
   input.ends_epoch = state.next_batch + 2 * options_.accumulation > batches.size();

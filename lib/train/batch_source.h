@@ -24,6 +24,7 @@ class EpochBatches : public BatchSource {
     uint64_t seed = 42;
     int64_t pad_id = 0;
     bool regression = false;
+    c10::Device device{c10::kCPU};  // where the batches go
   };
   // Keeps a reference to `split`. Throws std::runtime_error when the split
   // has fewer examples than one step takes.

@@ -16,25 +16,46 @@ namespace deberta {
 
 namespace {
 
-// The optimizer's moments and the generator that drives dropout, as one torch archive.
-std::string optimizer_state_bytes(torch::optim::Optimizer& optimizer) {
+// The optimizer's moments, every generator the run draws from (the CPU's,
+// and the CUDA device's on a GPU: dropout runs where the model is) and the
+// fp16 loss scale, as one torch archive.
+std::string training_state_bytes(Optimization& optimization, const c10::Device& device) {
   torch::serialize::OutputArchive archive;
-  optimizer.save(archive);
+  optimization.optimizer.save(archive);
   archive.write("rng_state", at::detail::getDefaultCPUGenerator().get_state());
+  if (device.is_cuda()) archive.write("cuda_rng_state", at::globalContext().defaultGenerator(device).get_state());
+  const auto scale = optimization.scaler.state();
+  if (!scale.empty()) {
+    archive.write("loss_scale", scale[0]);
+    archive.write("loss_scale_growth_tracker", scale[1]);
+  }
   std::ostringstream bytes;
   archive.save_to(bytes);
   return bytes.str();
 }
 
-void restore_optimizer_state(torch::optim::Optimizer& optimizer, const std::string& path) {
+void restore_training_state(Optimization& optimization, const c10::Device& device, const std::string& path) {
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path);
-    optimizer.load(archive);
+    optimization.optimizer.load(archive);
     torch::Tensor rng;
     archive.read("rng_state", rng);
     at::Generator generator = at::detail::getDefaultCPUGenerator();  // a handle to the shared generator
     generator.set_state(rng);
+    if (device.is_cuda()) {
+      torch::Tensor cuda_rng;
+      if (!archive.try_read("cuda_rng_state", cuda_rng))
+        throw std::runtime_error(path + ": no CUDA generator state: the run was saved on the CPU; resume it there");
+      at::Generator cuda_generator = at::globalContext().defaultGenerator(device);  // a handle, as above
+      cuda_generator.set_state(cuda_rng);
+    }
+    if (optimization.scaler.enabled()) {
+      torch::Tensor scale, tracker;
+      archive.read("loss_scale", scale);
+      archive.read("loss_scale_growth_tracker", tracker);
+      optimization.scaler.load_state({scale, tracker});
+    }
   } catch (const c10::Error& e) {
     const std::string message = e.what();
     throw std::runtime_error(path + ": cannot restore the optimizer state (" + message.substr(0, message.find('\n')) +
@@ -57,14 +78,14 @@ void RunCheckpoints::save_resume_state(TrainerState& state) {
   state.metrics_bytes = fs::file_size(metrics_path_);
   write_checkpoint(last_dir_, model_.config, model_tensors(model_.module()), tokenizer_dir_,
                    {{run_layout::kTrainerState, state_to_json(state).dump(2) + "\n"},
-                    {run_layout::kOptimizerState, optimizer_state_bytes(optimization_.optimizer)}});
+                    {run_layout::kOptimizerState, training_state_bytes(optimization_, model_.device)}});
 }
 
 TrainerState RunCheckpoints::restore_resume_state() {
   const std::string state_path = (fs::path(last_dir_) / run_layout::kTrainerState).string();
   TrainerState state = state_from_json(read_json_file(state_path), state_path);
   restore_weights(model_, last_dir_);
-  restore_optimizer_state(optimization_.optimizer, (fs::path(last_dir_) / run_layout::kOptimizerState).string());
+  restore_training_state(optimization_, model_.device, (fs::path(last_dir_) / run_layout::kOptimizerState).string());
   // Lines logged after the state was saved are logged again as the run repeats those steps.
   fs::resize_file(metrics_path_, state.metrics_bytes);
   return state;

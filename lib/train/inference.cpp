@@ -10,16 +10,21 @@
 
 namespace deberta {
 
-torch::Tensor predict_logits(DebertaV2ForSequenceClassification& model, const EncodedSplit& split, int64_t batch_size,
-                             int64_t pad_id, bool regression) {
-  model->eval();
+torch::Tensor predict_logits(Model& model, const EncodedSplit& split, int64_t batch_size, int64_t pad_id,
+                             bool regression) {
+  model.module().eval();
   torch::InferenceMode inference;
-  const int64_t outputs = model->named_parameters()["classifier.bias"].size(0);
+  const int64_t outputs = model.config.num_labels();
   auto logits = torch::empty({static_cast<int64_t>(split.encodings.size()), outputs});
   for (const auto& indices : evaluation_batches(split.lengths, static_cast<size_t>(batch_size))) {
-    const auto batch = collate(split.encodings, split.targets, indices, pad_id, regression);
-    const auto out = model(batch.inputs).logits;
-    logits.index_copy_(0, torch::tensor(std::vector<int64_t>(indices.begin(), indices.end()), torch::kLong), out);
+    const auto batch = to_device(collate(split.encodings, split.targets, indices, pad_id, regression), model.device);
+    torch::Tensor out;
+    {
+      AutocastGuard autocast(model.device, model.precision);
+      out = model.classifier(batch.inputs).logits;
+    }
+    logits.index_copy_(0, torch::tensor(std::vector<int64_t>(indices.begin(), indices.end()), torch::kLong),
+                       out.to(torch::kCPU, torch::kFloat));
   }
   return logits;
 }

@@ -9,16 +9,17 @@
 #include <string>
 #include <vector>
 
-#include "model/deberta.h"
+#include "model/factory.h"
 #include "tasks/task.h"
 #include "train/features.h"
 
 namespace deberta {
 
-// The logits of every example, [N, outputs], in the split's order. Batches
+// The logits of every example as float32 on the CPU, [N, outputs], in the
+// split's order, computed on the model's device at its precision. Batches
 // group examples of similar length so that little time goes to padding.
-torch::Tensor predict_logits(DebertaV2ForSequenceClassification& model, const EncodedSplit& split, int64_t batch_size,
-                             int64_t pad_id, bool regression);
+torch::Tensor predict_logits(Model& model, const EncodedSplit& split, int64_t batch_size, int64_t pad_id,
+                             bool regression);
 
 // The task's metrics of `logits` against the split's targets.
 std::map<std::string, double> score_logits(const TaskSpec& task, const torch::Tensor& logits,

@@ -52,8 +52,14 @@ Optimization make_optimization(const torch::nn::Module& model, const TrainSettin
   schedule.warmup_steps = settings.warmup_steps;
   schedule.warmup_ratio = settings.warmup_ratio;
   schedule.total_steps = total_steps;
-  return {make_adamw(model, {settings.beta1, settings.beta2, settings.eps, settings.weight_decay}), schedule,
-          settings.max_grad_norm};
+  Optimization optimization{make_adamw(model, {settings.beta1, settings.beta2, settings.eps, settings.weight_decay}),
+                            schedule, settings.max_grad_norm};
+  if (settings.precision == "fp16") {
+    LossScaler::Options scaling;
+    scaling.init_scale = settings.fp16_init_scale;
+    optimization.scaler = LossScaler(scaling);
+  }
+  return optimization;
 }
 
 }  // namespace deberta

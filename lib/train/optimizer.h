@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "train/loss_scaler.h"
 #include "train/schedule.h"
 #include "train/train_config.h"
 
@@ -38,10 +39,12 @@ struct Optimization {
   torch::optim::AdamW optimizer;
   LrSchedule schedule;
   double max_grad_norm = 1.0;  // <= 0: no clipping
+  LossScaler scaler{};         // enabled for fp16 only
 };
 
 // The optimisation of a training run's settings (optimizer.*, schedule.*,
-// training.max_grad_norm) over `total_steps` steps.
+// training.max_grad_norm, and loss scaling for training.precision fp16) over
+// `total_steps` steps.
 Optimization make_optimization(const torch::nn::Module& model, const TrainSettings& settings, int64_t total_steps);
 
 }  // namespace deberta

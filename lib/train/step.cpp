@@ -10,9 +10,25 @@
 
 namespace deberta {
 
-Objective classification_objective(DebertaV2ForSequenceClassification model) {
-  return [model](const Batch& batch) mutable {
-    return sequence_classification_loss(model(batch.inputs).logits, batch.labels);
+Batch to_device(const Batch& batch, const c10::Device& device) {
+  if (batch.inputs.input_ids.device() == device) return batch;
+  // Pinned host memory lets the copy overlap the previous step's kernels.
+  const bool async = device.is_cuda();
+  const auto move = [&](const torch::Tensor& t) {
+    return t.defined() ? (async ? t.pin_memory() : t).to(device, /*non_blocking=*/async) : t;
+  };
+  return {{move(batch.inputs.input_ids), move(batch.inputs.attention_mask), move(batch.inputs.token_type_ids)},
+          move(batch.labels)};
+}
+
+Objective classification_objective(DebertaV2ForSequenceClassification model, c10::Device device, Precision precision) {
+  return [model, device, precision](const Batch& batch) mutable {
+    torch::Tensor logits;
+    {
+      AutocastGuard autocast(device, precision);
+      logits = model(batch.inputs).logits;
+    }
+    return sequence_classification_loss(logits, batch.labels);
   };
 }
 
@@ -39,20 +55,25 @@ StepResult train_step(torch::nn::Module& module, const Objective& objective, Opt
   if (micro_batches.empty()) throw std::invalid_argument("train_step needs at least one micro-batch");
   module.train();
   const double scale = 1.0 / static_cast<double>(micro_batches.size());
+  LossScaler& scaler = optimization.scaler;
   StepResult result;
+  result.loss_scale = scaler.scale();
   for (const auto& batch : micro_batches) {
     const auto loss = objective(batch) * scale;
-    loss.backward();
+    scaler.scale_loss(loss).backward();
     result.loss += loss.item<double>();
   }
   if (after_backward) after_backward(result);
+  const auto parameters = module.parameters();
+  result.skipped = scaler.unscale(parameters);
   result.lr = optimization.schedule.lr_at(step);
-  result.grad_norm_before_clip = clip_grad_norm(module.parameters(), optimization.max_grad_norm);
-  result.finite = std::isfinite(result.loss) && std::isfinite(result.grad_norm_before_clip);
-  if (result.finite) {
+  result.grad_norm_before_clip = clip_grad_norm(parameters, optimization.max_grad_norm);
+  result.finite = std::isfinite(result.loss) && (scaler.enabled() || std::isfinite(result.grad_norm_before_clip));
+  if (result.finite && !result.skipped) {
     set_learning_rate(optimization.optimizer, result.lr);
     optimization.optimizer.step();
   }
+  scaler.update(result.skipped);
   optimization.optimizer.zero_grad();
   return result;
 }

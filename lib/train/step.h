@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/deberta.h"
+#include "runtime/precision.h"
 #include "train/optimizer.h"
 
 namespace deberta {
@@ -18,22 +19,31 @@ struct Batch {
   torch::Tensor labels;  // [B]: class ids (negative ones are ignored), or floats for regression
 };
 
+// The batch's tensors on `device` (the batch itself when they are there).
+Batch to_device(const Batch& batch, const c10::Device& device);
+
 struct StepResult {
   double loss = 0;                   // before the update; the mean over the micro-batches
   double lr = 0;                     // the rate the step used
   double grad_norm_before_clip = 0;  // what clip_grad_norm_ returns
-  // False when the loss or the gradient norm is NaN or infinite. The update
-  // is then not applied, so the weights stay those of the last good step,
-  // and the caller must stop.
+  // False when the loss or (without loss scaling) the gradient norm is NaN
+  // or infinite. The update is then not applied, so the weights stay those
+  // of the last good step, and the caller must stop.
   bool finite = true;
+  // fp16 only: the scaled gradients overflowed, so the update was skipped
+  // and the loss scale backed off; training goes on.
+  bool skipped = false;
+  double loss_scale = 1;  // the scale this step's loss was multiplied by (1 without scaling)
 };
 
 // The loss of one micro-batch: runs the model on it.
 using Objective = std::function<torch::Tensor(const Batch& batch)>;
 
 // HF's DebertaV2ForSequenceClassification loss: cross-entropy, or MSE for
-// one output.
-Objective classification_objective(DebertaV2ForSequenceClassification model);
+// one output. The forward runs under autocast at `precision` on `device`
+// (the model's); the loss is computed in fp32.
+Objective classification_objective(DebertaV2ForSequenceClassification model, c10::Device device = c10::kCPU,
+                                   Precision precision = Precision::kFp32);
 
 // Called once a step's backward passes are done and before clipping, with
 // the step's loss so far: every gradient of this process is complete here,
@@ -49,8 +59,10 @@ double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_n
 // Step `step` (0-based; it picks the learning rate) of `module`'s parameters
 // over one or more micro-batches whose gradients accumulate. Each loss is
 // scaled by 1/k for k micro-batches, as HF does, so equal-sized micro-batches
-// give the gradient of their union. The module is put in train mode; the
-// gradients are cleared (set to none) on return.
+// give the gradient of their union. With optimization.scaler enabled (fp16)
+// the losses are scaled before backward and the gradients unscaled before
+// clipping, and a step with overflowed gradients is skipped. The module is
+// put in train mode; the gradients are cleared (set to none) on return.
 StepResult train_step(torch::nn::Module& module, const Objective& objective, Optimization& optimization, int64_t step,
                       const std::vector<Batch>& micro_batches, const AfterBackward& after_backward = {});
 

@@ -25,6 +25,10 @@ const std::vector<SettingSpec>& training_settings() {
       {"training.group_by_length", "true", "batch examples of similar length (less padding)"},
       {"training.seed", "42", "seeds the new head, dropout and the data order"},
       {"training.logging_steps", "50", "steps between log lines"},
+      {"training.precision", "fp32",
+       "fp32, bf16 or fp16: autocast over fp32 weights; fp16 adds dynamic loss scaling (skipped steps on overflow)"},
+      {"training.fp16_init_scale", "65536", "the first loss scale of fp16 (GradScaler's init_scale)"},
+      {"training.allow_tf32", "false", "let CUDA matrix products use TF32 (faster, fewer mantissa bits)"},
       {"training.train_split", "train",
        "train; or dev, the offline protocol for a missing train file: train on the dev file less a seeded tenth, "
        "which becomes dev (not comparable to the model card)"},
@@ -234,9 +238,12 @@ RunSection read_run_section(const std::string& yaml_path) {
       run.model_name = value;
     } else if (key == "run.data_dir") {
       run.data_dir = value;
+    } else if (key == "run.device") {
+      run.device = value;
     } else {
-      throw std::invalid_argument(fmt::format(
-          "{}: unknown setting '{}'; the run: section holds task, model, model_name and data_dir", yaml_path, key));
+      throw std::invalid_argument(
+          fmt::format("{}: unknown setting '{}'; the run: section holds task, model, model_name, data_dir and device",
+                      yaml_path, key));
     }
   }
   return run;
@@ -254,6 +261,9 @@ TrainSettings typed_settings(const ConfigValues& values) {
   s.group_by_length = parse_bool(values, "training.group_by_length");
   s.seed = static_cast<uint64_t>(parse_integer(values, "training.seed", 0));
   s.logging_steps = parse_integer(values, "training.logging_steps", 1);
+  s.precision = one_of(values, "training.precision", {"fp32", "bf16", "fp16"});
+  s.fp16_init_scale = parse_number(values, "training.fp16_init_scale", 1.0);
+  s.allow_tf32 = parse_bool(values, "training.allow_tf32");
   s.train_split = one_of(values, "training.train_split", {"train", "dev"});
   s.lr = parse_number(values, "optimizer.lr", 0.0);
   s.weight_decay = parse_number(values, "optimizer.weight_decay", 0.0);

@@ -57,6 +57,7 @@ struct ConfigSources {
 // trainer takes the task, model and data from it when no flag gives them.
 struct RunSection {
   std::string task, model, model_name, data_dir;
+  std::string device;  // where the run ran, e.g. "cpu AMD EPYC 7B13 (avx2)"; a re-run takes --device
 };
 RunSection read_run_section(const std::string& yaml_path);
 
@@ -76,6 +77,9 @@ struct TrainSettings {
   bool group_by_length = true;
   uint64_t seed = 42;
   int64_t logging_steps = 50;
+  std::string precision = "fp32";  // fp32, bf16 or fp16
+  double fp16_init_scale = 65536;
+  bool allow_tf32 = false;
   double lr = 5e-5;
   double weight_decay = 0.0;
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;

@@ -1,0 +1,49 @@
+// Dynamic loss scaling for fp16, as torch.amp.GradScaler does it: the loss
+// is multiplied by the scale before backward; the gradients are divided by
+// it before clipping; a step whose gradients hold an inf or a NaN is
+// skipped and the scale backs off; after `growth_interval` good steps in a
+// row it grows.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace deberta {
+
+class LossScaler {
+ public:
+  struct Options {
+    double init_scale = 65536.0;  // 2^16, GradScaler's default
+    double growth_factor = 2.0;
+    double backoff_factor = 0.5;
+    int64_t growth_interval = 2000;
+  };
+  LossScaler() = default;  // disabled: every call is the identity
+  explicit LossScaler(const Options& options);
+
+  bool enabled() const { return enabled_; }
+  double scale() const;
+
+  // loss * scale (the loss itself when disabled).
+  torch::Tensor scale_loss(const torch::Tensor& loss) const;
+  // Divides the gradients by the scale in place; returns whether any is
+  // not finite (the step must then be skipped).
+  bool unscale(const std::vector<torch::Tensor>& parameters);
+  // Backs off after a skipped step, grows after enough good ones.
+  void update(bool found_inf);
+
+  // The scale and the count of good steps, for the resume state.
+  std::vector<torch::Tensor> state() const;
+  void load_state(const std::vector<torch::Tensor>& state);
+
+ private:
+  bool enabled_ = false;
+  Options options_;
+  torch::Tensor scale_;           // [1] float
+  torch::Tensor growth_tracker_;  // [1] int32
+  torch::Tensor found_inf_;       // [1] float
+};
+
+}  // namespace deberta

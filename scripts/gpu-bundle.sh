@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Prepares, on a Debian machine with apt, what scripts/gpu-check.sh needs on
+# a GPU machine that has python3 with torch 2.x, cmake, ninja and nvcc but
+# no apt and no internet: the Debian .deb files of the build's other
+# dependencies (unpacked there with dpkg -x into a prefix, never into /) and
+# the SentencePiece source that scripts/setup.sh unpacked. About 10 MB.
+#   scripts/gpu-bundle.sh [DIR]     (default: gpu-bundle/, git-ignored)
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out=${1:-$repo/gpu-bundle}
+spm_version=0.1.97
+spm_src="$repo/third_party/sentencepiece-$spm_version"
+die() { echo "gpu-bundle.sh: $*" >&2; exit 1; }
+
+# Headers and libraries, with the runtime libraries they link.
+packages=(libfmt-dev libfmt9 libyaml-cpp-dev libyaml-cpp0.7 libcli11-dev nlohmann-json3-dev)
+
+[ -d "$spm_src/src" ] || die "no SentencePiece source in $spm_src: run scripts/setup.sh first."
+tmp=$(mktemp -d "${out%/}.tmp.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/debs"
+(cd "$tmp/debs" && apt-get download -qq "${packages[@]}") ||
+  die "apt-get download failed for ${packages[*]}: check the apt sources and the network."
+# The source tree less its test data, documentation and Python binding.
+tar -C "$(dirname "$spm_src")" -czf "$tmp/sentencepiece-$spm_version.tar.gz" \
+  --exclude="sentencepiece-$spm_version/data" --exclude="sentencepiece-$spm_version/python" \
+  --exclude="sentencepiece-$spm_version/doc" --exclude="sentencepiece-$spm_version/debian" \
+  "sentencepiece-$spm_version"
+{
+  echo "deberta-bench GPU bundle, made $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m)"
+  echo "packages: ${packages[*]}"
+  (cd "$tmp" && sha256sum debs/*.deb "sentencepiece-$spm_version.tar.gz")
+} >"$tmp/MANIFEST"
+rm -rf "$out"
+mv "$tmp" "$out"
+trap - EXIT
+echo "gpu-bundle.sh: $(du -sh "$out" | cut -f1) in $out ($(ls "$out/debs" | wc -l) .deb files and the SentencePiece source)"
