@@ -11,8 +11,10 @@ set_property(CACHE DEBERTA_BENCH_TORCH_IMPORT PROPERTY STRINGS auto config files
 
 # A libtorch given by Torch_DIR, or found in CMAKE_PREFIX_PATH (which may
 # also hold other dependencies, as scripts/gpu-check.sh's prefix does).
+# (find_package caches Torch_DIR: after a first configure from the venv, that
+# entry is not a user's choice.)
 set(_torch_user_given FALSE)
-if(DEFINED Torch_DIR)
+if(DEFINED Torch_DIR AND NOT DEBERTA_BENCH_TORCH_FROM_VENV)
   find_package(Torch REQUIRED)
   set(_torch_user_given TRUE)
 elseif(CMAKE_PREFIX_PATH)
@@ -67,6 +69,7 @@ else()
     endif()
   endif()
 
+  set(DEBERTA_BENCH_TORCH_FROM_VENV ON CACHE INTERNAL "libtorch came from DEBERTA_BENCH_TORCH_PYTHON")
   if(_import STREQUAL "config")
     # TorchConfig looks for Caffe2 and its libraries in the default paths
     # first, where another libtorch (Debian's 1.13) may be: point it at the
@@ -110,3 +113,28 @@ else()
   set(DEBERTA_BENCH_WITH_CUDA OFF)
 endif()
 message(STATUS "libtorch ${DEBERTA_BENCH_TORCH_VERSION}, CUDA built in: ${DEBERTA_BENCH_WITH_CUDA}")
+
+# Data parallelism uses libtorch's own c10d. Its Gloo process group (built
+# into libtorch) is declared in a header that includes Gloo's headers, which
+# the wheel does not ship: Debian's libgloo-dev provides them (headers only;
+# nothing links Debian's libgloo). Its NCCL process group needs the CUDA and
+# NCCL headers: the toolkit's, or those pip installed beside the wheel.
+find_path(DEBERTA_BENCH_GLOO_INCLUDE_DIR gloo/algorithm.h)
+if(NOT DEBERTA_BENCH_GLOO_INCLUDE_DIR)
+  message(FATAL_ERROR "Gloo's headers are missing: install libgloo-dev (scripts/setup.sh does).")
+endif()
+set(DEBERTA_BENCH_WITH_NCCL OFF)
+if(DEBERTA_BENCH_WITH_CUDA)
+  set(_pip_nvidia "")
+  if(_torch_root)
+    get_filename_component(_pip_nvidia "${_torch_root}/../nvidia" ABSOLUTE)
+  endif()
+  find_path(DEBERTA_BENCH_NCCL_INCLUDE_DIR nccl.h HINTS "${_pip_nvidia}/nccl/include" /usr/local/cuda/include
+            ENV CUDA_HOME PATH_SUFFIXES include)
+  find_path(DEBERTA_BENCH_CUDA_INCLUDE_DIR cuda_runtime_api.h HINTS /usr/local/cuda/include
+            "${_pip_nvidia}/cu13/include" ENV CUDA_HOME PATH_SUFFIXES include)
+  if(DEBERTA_BENCH_NCCL_INCLUDE_DIR AND DEBERTA_BENCH_CUDA_INCLUDE_DIR)
+    set(DEBERTA_BENCH_WITH_NCCL ON)
+  endif()
+  message(STATUS "NCCL process group: ${DEBERTA_BENCH_WITH_NCCL}")
+endif()

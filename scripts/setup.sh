@@ -54,8 +54,8 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 
 packages=(
-  libfmt-dev libyaml-cpp-dev libcli11-dev catch2 nlohmann-json3-dev cmake ninja-build g++ pkg-config dpkg-dev
-  patch python3 python3-venv
+  libfmt-dev libyaml-cpp-dev libcli11-dev catch2 nlohmann-json3-dev libgloo-dev cmake ninja-build g++ pkg-config
+  dpkg-dev patch python3 python3-venv
 )
 
 missing_packages() {

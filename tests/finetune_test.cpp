@@ -14,6 +14,7 @@ using deberta::test::kQuick;
 using deberta::test::run_cli;
 using deberta::test::ScratchDir;
 using deberta::test::tsv_rows;
+using deberta::test::without_timings;
 
 namespace {
 
@@ -110,12 +111,6 @@ const char* kResumable =
     " --threads 2 finetune --task question_pair --seed 3 --set training.max_train_examples=160"
     " --set training.batch_size=16 --set training.epochs=2 --set evaluation.every_steps=4"
     " --set training.logging_steps=1 --set training.eval_batch_size=256 --set optimizer.lr=1e-3";
-
-std::string without_timings(nlohmann::json results) {
-  results.erase("train_seconds");
-  results.erase("train_examples_per_second");
-  return results.dump(2);
-}
 
 std::string trainer_state_without_time(const fs::path& run) {
   auto state = deberta::test::read_json((run / "checkpoint-last" / "trainer_state.json").string());

@@ -1,8 +1,12 @@
 // Helpers shared by the tests: where the test data is, and running the CLI.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -36,6 +40,14 @@ inline std::string read_text(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// A results.json without the fields that measure time, which two runs of
+// the same job never share.
+inline std::string without_timings(nlohmann::json results) {
+  results.erase("train_seconds");
+  results.erase("train_examples_per_second");
+  return results.dump(2);
 }
 
 // One JSON value per line of `text` (metrics.jsonl, replay's output).
@@ -126,6 +138,37 @@ inline CommandResult run_shell(const std::string& command) {
 // "DEBERTA_BENCH_CACHE=/tmp/x"), so that no test reads what another wrote.
 inline CommandResult run_cli(const std::string& arguments, const std::string& environment = "DEBERTA_BENCH_CACHE=off") {
   return run_shell(environment + " '" + DEBERTA_BENCH_EXE + "' " + arguments);
+}
+
+// A TCP port on 127.0.0.1 that was free a moment ago, for a test's own
+// rendezvous (tests use loopback only).
+inline int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                     getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  close(fd);
+  REQUIRE(bound);
+  return ntohs(address.sin_port);
+}
+
+// A shell command that starts `processes` copies of the CLI as one
+// data-parallel job on 127.0.0.1 (torchrun's variables, set by hand), each
+// bounded by `seconds`, and exits non-zero when any copy does.
+inline std::string data_parallel_command(int processes, const std::string& arguments, int seconds = 300) {
+  const int port = free_port();
+  std::string command = "pids=''; ";
+  for (int rank = 0; rank < processes; ++rank)
+    command += "RANK=" + std::to_string(rank) + " LOCAL_RANK=" + std::to_string(rank) +
+               " WORLD_SIZE=" + std::to_string(processes) + " LOCAL_WORLD_SIZE=" + std::to_string(processes) +
+               " MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " DEBERTA_BENCH_CACHE=off timeout " +
+               std::to_string(seconds) + " '" + DEBERTA_BENCH_EXE + "' " + arguments + " 2>&1 & pids=\"$pids $!\"; ";
+  return command + "status=0; for p in $pids; do wait $p || status=1; done; exit $status";
 }
 
 }  // namespace deberta::test

@@ -54,8 +54,10 @@ int main(int argc, char** argv) {
   // does not know up to the app.
   app.fallthrough();
   app.set_version_flag("--version", version_string());
-  int threads = deberta::available_cores();
-  app.add_option("--threads", threads, "Threads for libtorch's intra-op and inter-op pools")
+  int threads = deberta::default_threads();
+  app.add_option("--threads", threads,
+                 "Threads for libtorch's intra-op and inter-op pools (default: the cores this process may use, "
+                 "shared among a torchrun job's processes on this machine)")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   std::string device = "auto";

@@ -7,18 +7,22 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
 #include "model/factory.h"
 #include "runtime/device.h"
+#include "runtime/distributed.h"
 #include "runtime/precision.h"
 #include "runtime/runtime.h"
 #include "tasks/dataset.h"
 #include "tasks/registry.h"
 #include "tokenizer/tokenizer.h"
 #include "train/batch_source.h"
+#include "train/data_parallel.h"
 #include "train/features.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
@@ -74,6 +78,15 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 // bench_ref.py's optimiser (AdamW, lr 1e-5, eps 1e-6, weight decay 0.01, clip
 // 1.0) at a constant rate, so that no step is skipped at rate 0.
+// One epoch's time and work; tokens and FLOPs over all processes.
+struct EpochFigures {
+  int64_t batches = 0;
+  double seconds = 0;
+  int64_t real_tokens = 0;
+  int64_t padded_tokens = 0;
+  double flops = 0;
+};
+
 // With fp16, finetune's loss scaling.
 Optimization bench_optimization(Model& model) {
   LrSchedule schedule;
@@ -88,9 +101,14 @@ Optimization bench_optimization(Model& model) {
 // `after_step` after each with its wall time, read after the device has
 // finished the step's work.
 void train_steps(Model& model, BatchSource& source, int64_t steps,
-                 const std::function<void(const StepInput&, double seconds)>& after_step) {
+                 const std::function<void(const StepInput&, double seconds)>& after_step,
+                 DataParallel* data_parallel = nullptr) {
   Optimization optimization = bench_optimization(model);
   TrainerHooks hooks;
+  if (data_parallel) {
+    hooks.after_backward = data_parallel->after_backward();
+    hooks.before_step = data_parallel->before_step(0);
+  }
   auto last = Clock::now();
   hooks.on_step = [&](const TrainerState&, const StepInput& input, const StepResult&, int64_t) {
     synchronize(model.device);
@@ -234,20 +252,55 @@ void bench_epoch(const BenchOptions& options, std::ostream& out) {
   Model model = new_model(config, head);
 
   const int64_t pad_id = tokenizer.special_tokens().pad.id;
-  EpochBatches source(
-      train, {static_cast<size_t>(options.batch), 1, options.group_by_length, 42, pad_id, task.is_regression()});
-  const auto batches = static_cast<int64_t>((train.encodings.size() + options.batch - 1) / options.batch);
-  int64_t real_tokens = 0, padded_tokens = 0;
-  double flops = 0;
-  double seconds = 0;
-  train_steps(model, source, batches, [&](const StepInput& input, double step_seconds) {
-    seconds += step_seconds;
-    const ModelInputs& in = input.micro_batches.front().inputs;
-    const int64_t rows = in.input_ids.size(0), width = in.input_ids.size(1);
-    real_tokens += in.attention_mask.sum().item<int64_t>();
-    padded_tokens += rows * width;
-    flops += train_flops(config, rows, width);
-  });
+  // Under torchrun: rank 0 first times the epoch alone (the others wait),
+  // then every process takes its part of each global batch.
+  const DistributedEnv env = distributed_env();
+  std::unique_ptr<ProcessGroup> group;
+  if (env.active()) group = std::make_unique<ProcessGroup>(env, "auto", std::chrono::hours(1), model.device);
+  const auto run_epoch = [&](ProcessGroup* in) {
+    const int world = in ? in->size() : 1;
+    EpochBatches source(train, {static_cast<size_t>(options.batch), 1, options.group_by_length, 42, pad_id,
+                                task.is_regression(), model.device, in ? in->rank() : 0, world});
+    const int64_t global_batch = static_cast<int64_t>(options.batch) * world;
+    EpochFigures figures;
+    figures.batches = (static_cast<int64_t>(train.encodings.size()) + global_batch - 1) / global_batch;
+    std::unique_ptr<DataParallel> data_parallel;
+    if (in) {
+      data_parallel = std::make_unique<DataParallel>(*in, model.module());
+      data_parallel->broadcast_parameters();
+    }
+    train_steps(
+        model, source, figures.batches,
+        [&](const StepInput& input, double step_seconds) {
+          figures.seconds += step_seconds;
+          const ModelInputs& part = input.micro_batches.front().inputs;
+          const int64_t rows = part.input_ids.size(0), width = rows > 0 ? part.input_ids.size(1) : 0;
+          figures.real_tokens += rows > 0 ? part.attention_mask.sum().item<int64_t>() : 0;
+          figures.padded_tokens += rows * width;
+          figures.flops += rows > 0 ? train_flops(config, rows, width) : 0;
+        },
+        data_parallel.get());
+    if (in) {
+      std::vector<torch::Tensor> sums = {torch::tensor(
+          {static_cast<double>(figures.real_tokens), static_cast<double>(figures.padded_tokens), figures.flops},
+          torch::kDouble)};
+      in->all_reduce_sum(sums);
+      figures.real_tokens = static_cast<int64_t>(sums[0][0].item<double>());
+      figures.padded_tokens = static_cast<int64_t>(sums[0][1].item<double>());
+      figures.flops = sums[0][2].item<double>();
+    }
+    return figures;
+  };
+  std::optional<EpochFigures> alone;
+  if (group) {
+    if (group->rank() == 0) alone = run_epoch(nullptr);
+    group->barrier();
+  }
+  const EpochFigures figures = run_epoch(group.get());
+  if (group && group->rank() != 0) return;
+  const int64_t batches = figures.batches;
+  const double seconds = figures.seconds, flops = figures.flops;
+  const int64_t real_tokens = figures.real_tokens, padded_tokens = figures.padded_tokens;
   const auto examples = static_cast<int64_t>(train.encodings.size());
   nlohmann::ordered_json result = {
       {"implementation", "deberta-bench"},
@@ -270,6 +323,14 @@ void bench_epoch(const BenchOptions& options, std::ostream& out) {
       {"gflops", flops / seconds / 1e9},
   };
   result.update(environment(options, model));
+  if (group) {
+    // The global rate against world_size processes each as fast as one alone.
+    const double alone_rate = static_cast<double>(examples) / alone->seconds;
+    result["processes"] = group->size();
+    result["backend"] = group->backend();
+    result["single_process_examples_per_s"] = alone_rate;
+    result["scaling_efficiency"] = (examples / seconds) / (group->size() * alone_rate);
+  }
   print(result, options.json, out);
 }
 

@@ -3,16 +3,20 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "eval/run_layout.h"
+#include "io/checkpoint.h"
 #include "model/factory.h"
 #include "runtime/device.h"
+#include "runtime/distributed.h"
 #include "runtime/precision.h"
 #include "runtime/runtime.h"
 #include "tasks/dataset.h"
@@ -21,6 +25,7 @@
 #include "tokenizer/tokenizer.h"
 #include "train/batch_source.h"
 #include "train/checkpoints.h"
+#include "train/data_parallel.h"
 #include "train/features.h"
 #include "train/inference.h"
 #include "train/optimizer.h"
@@ -45,6 +50,8 @@ std::string model_name_of(const std::string& model_dir) {
 void append_line(const std::string& path, const nlohmann::json& record) {
   std::ofstream out(path, std::ios::app);
   out << record.dump() << '\n';
+  out.close();
+  if (!out) throw std::runtime_error(path + ": cannot append a line (disk full?)");
 }
 
 // Everything a run needs that is decided before training starts.
@@ -114,8 +121,11 @@ std::vector<SplitData> load_job_data(const Job& job) {
           load_split(job.task, "test", job.data_dir, job.settings.data_options)};
 }
 
-int64_t steps_per_epoch_of(const TrainSettings& settings, int64_t train_examples) {
-  const int64_t batches_per_epoch = (train_examples + settings.batch_size - 1) / settings.batch_size;
+// The global batch is batch_size x world (per-process batches, as HF's
+// per_device_train_batch_size).
+int64_t steps_per_epoch_of(const TrainSettings& settings, int64_t train_examples, int world = 1) {
+  const int64_t global_batch = settings.batch_size * world;
+  const int64_t batches_per_epoch = (train_examples + global_batch - 1) / global_batch;
   return std::max<int64_t>(1, batches_per_epoch / settings.gradient_accumulation_steps);
 }
 
@@ -127,11 +137,10 @@ std::string protocol_of(const TrainSettings& settings) {
   return settings.train_split == "dev" ? "offline" : "standard";
 }
 
-// The run directory's first files: config.yaml (enough to re-run) and an
-// empty metrics.jsonl.
+// The run directory's first files: config.yaml (enough to re-run, and to
+// resume from the start) and an empty metrics.jsonl.
 void start_run_directory(const Job& job, const std::string& metrics_path) {
   fs::create_directories(job.run_dir);
-  write_file_atomically(metrics_path, "");
   write_file_atomically(
       run_layout::path(job.run_dir, run_layout::kConfig),
       fmt::format("# deberta-bench finetune, resolved: enough to re-run (deberta-bench finetune "
@@ -141,6 +150,7 @@ void start_run_directory(const Job& job, const std::string& metrics_path) {
                   job.builtin_model() ? kBuiltinModel : job.model_dir, job.model_name, job.data_dir,
                   device_description(job.device)) +
           config_to_yaml(job.values));
+  write_file_atomically(metrics_path, "");
 }
 
 // Every split tokenized (through the feature cache), with the data record
@@ -176,9 +186,9 @@ EncodedData encode_job_data(const Job& job, const std::vector<SplitData>& splits
 
 // The model to fine-tune: the checkpoint's backbone with a head for the
 // task's labels, seeded so that a fresh head and the built-in model are
-// reproducible. Resuming reads only the config: the weights come from
-// checkpoint-last/.
-Model build_job_model(const Job& job, const Tokenizer& tokenizer) {
+// reproducible. Resuming from a saved state reads only the config: the
+// weights come from checkpoint-last/.
+Model build_job_model(const Job& job, const Tokenizer& tokenizer, bool from_state) {
   torch::manual_seed(job.settings.seed);
   ModelOptions options;
   options.labels = job.task.is_regression() ? std::vector<std::string>{"score"} : job.task.labels;
@@ -188,7 +198,7 @@ Model build_job_model(const Job& job, const Tokenizer& tokenizer) {
     if (s.attention_probs_dropout_prob) config.attention_probs_dropout_prob = *s.attention_probs_dropout_prob;
     if (s.cls_dropout) config.cls_dropout = *s.cls_dropout;
   };
-  options.weights = job.resuming          ? WeightsSource::kNone
+  options.weights = from_state            ? WeightsSource::kNone
                     : job.builtin_model() ? WeightsSource::kIfPresent
                                           : WeightsSource::kRequired;
   options.device = job.device;
@@ -204,8 +214,10 @@ Model build_job_model(const Job& job, const Tokenizer& tokenizer) {
 // best checkpoint.
 class Selection {
  public:
+  // With a process group the logits are computed across the processes;
+  // only the writer (rank 0) logs them.
   Selection(const Job& job, const EncodedData& data, Model& model, int64_t pad_id, RunCheckpoints& checkpoints,
-            ProgressDisplay& display, std::string metrics_path)
+            ProgressDisplay& display, std::string metrics_path, ProcessGroup* group)
       : job_(job),
         data_(data),
         model_(model),
@@ -213,6 +225,7 @@ class Selection {
         checkpoints_(checkpoints),
         display_(display),
         metrics_path_(std::move(metrics_path)),
+        group_(group),
         metric_(job.settings.selection_metric.empty() ? job.task.headline_metric : job.settings.selection_metric),
         on_test_(job.settings.selection == "best-test") {}
 
@@ -223,7 +236,7 @@ class Selection {
 
   torch::Tensor logits(const std::string& split) {
     return predict_logits(model_, data_.splits.at(split), job_.settings.eval_batch_size, pad_id_,
-                          job_.task.is_regression());
+                          job_.task.is_regression(), group_);
   }
 
   std::map<std::string, double> score(const std::string& split, const torch::Tensor& logits) const {
@@ -245,7 +258,7 @@ class Selection {
     const double value = record[on_test_ ? "test" : "dev"].at(metric_).get<double>();
     const bool selected = !state.best_value || value > *state.best_value;
     record["selected"] = selected;
-    append_line(metrics_path_, record);
+    if (!group_ || group_->rank() == 0) append_line(metrics_path_, record);
     display_.message(fmt::format("eval step {}: {} {} = {:.4f}{}", state.step, on_test_ ? "test" : "dev", metric_,
                                  value, selected ? " (best so far)" : ""));
     if (selected) {
@@ -269,6 +282,7 @@ class Selection {
   RunCheckpoints& checkpoints_;
   ProgressDisplay& display_;
   std::string metrics_path_;
+  ProcessGroup* group_;
   std::string metric_;
   bool on_test_;
 };
@@ -277,7 +291,7 @@ class Selection {
 nlohmann::ordered_json results_record(const Job& job, Model& model, const TrainerState& state,
                                       const std::string& selection, const std::map<std::string, double>& dev,
                                       const std::map<std::string, double>& test, const nlohmann::ordered_json& data,
-                                      int threads) {
+                                      int threads, int world_size) {
   int64_t embedding_parameters = 0, encoder_parameters = 0;
   for (const auto& [name, tensor] : model_tensors(model.module())) {
     if (name.rfind("deberta.embeddings.", 0) == 0) embedding_parameters += tensor.numel();
@@ -306,6 +320,10 @@ nlohmann::ordered_json results_record(const Job& job, Model& model, const Traine
   results["test"] = test;
   results["best_step"] = state.best_record.at("step");
   results["steps"] = state.step;
+  // batch_size is per process, as HF's per_device_train_batch_size.
+  results["world_size"] = world_size;
+  results["batch_size_per_process"] = settings.batch_size;
+  results["global_batch_size"] = settings.batch_size * world_size * settings.gradient_accumulation_steps;
   results["train_seconds"] = state.train_seconds;
   results["train_examples_per_second"] = state.examples_seen / std::max(state.train_seconds, 1e-9);
   results["warnings"] = state.warnings;
@@ -354,20 +372,25 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
   const TaskSpec& task = job.task;
   const TrainSettings& settings = job.settings;
   const std::string metrics_path = run_layout::path(job.run_dir, run_layout::kMetrics);
-  if (job.resuming) {
-    if (run_layout::is_finished(job.run_dir))
-      throw std::runtime_error(job.run_dir + ": the run has finished (results.json exists); nothing to resume");
-    if (!run_layout::has_resume_state(job.run_dir))
-      throw std::runtime_error(
-          fmt::format("{}: no checkpoint-last/trainer_state.json to resume from (a run saves one at every "
-                      "evaluation and when --stop-after-steps stops it)",
-                      job.run_dir));
-  }
+  if (job.resuming && run_layout::is_finished(job.run_dir))
+    throw std::runtime_error(job.run_dir + ": the run has finished (results.json exists); nothing to resume");
   const std::vector<SplitData> splits = load_job_data(job);
   const Tokenizer tokenizer = load_tokenizer(job.source_dir());
   const int64_t pad_id = tokenizer.special_tokens().pad.id;
 
-  ProgressDisplay display(log, options.live_progress, settings.logging_steps);
+  // Under torchrun: one process of a data-parallel job. Rank 0 alone writes
+  // the run directory and logs; the others stay quiet except for errors.
+  const DistributedEnv env = distributed_env();
+  std::unique_ptr<ProcessGroup> group;
+  if (env.active())
+    group = std::make_unique<ProcessGroup>(env, settings.distributed_backend,
+                                           std::chrono::seconds(settings.distributed_timeout_s), job.device);
+  const int world = group ? group->size() : 1;
+  const bool writer = !group || group->rank() == 0;
+  std::ostream quiet(nullptr);
+  std::ostream& out = writer ? log : quiet;
+
+  ProgressDisplay display(out, options.live_progress, settings.logging_steps);
   if (job.builtin_model())
     display.message(
         "model: the built-in tiny-default (hidden 128, 4 layers), initialised from scratch. It is NOT a pretrained "
@@ -380,26 +403,56 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
   display.message(fmt::format("device: {}, precision {}", device_description(job.device), settings.precision));
   if (settings.precision == "bf16" && job.device.is_cpu())
     if (const auto warning = bf16_emulation_warning(cpu_features())) display.message(*warning);
-  if (!job.resuming) start_run_directory(job, metrics_path);
+  if (group)
+    display.message(fmt::format("data parallel: {} processes ({}), batch {} per process, global batch {}", world,
+                                group->backend(), settings.batch_size,
+                                settings.batch_size * world * settings.gradient_accumulation_steps));
+  // A run killed before its first saved state starts again from step 0: the
+  // same steps give the same result.
+  bool from_state = false;
+  if (job.resuming) {
+    if (writer) {
+      recover_interrupted_write(run_layout::path(job.run_dir, run_layout::kLastCheckpoint));
+      recover_interrupted_write(run_layout::path(job.run_dir, run_layout::kBestCheckpoint));
+    }
+    if (group) group->barrier();
+    from_state = run_layout::has_resume_state(job.run_dir);
+    if (!from_state)
+      display.message(job.run_dir +
+                      ": no saved state yet (killed before the first evaluation); "
+                      "starting the run again from step 0");
+  }
+  if (!from_state && writer) start_run_directory(job, metrics_path);
   display.message("data: " + job.data_dir);
-  const EncodedData data = encode_job_data(job, splits, tokenizer, log);
+  const EncodedData data = encode_job_data(job, splits, tokenizer, out);
   const EncodedSplit& train = data.splits.at("train");
 
-  Model model = build_job_model(job, tokenizer);
+  Model model = build_job_model(job, tokenizer, from_state);
   for (const auto& line : model.report.describe()) display.message(line);
-  const int64_t steps_per_epoch = steps_per_epoch_of(settings, static_cast<int64_t>(train.encodings.size()));
+  std::unique_ptr<DataParallel> data_parallel;
+  if (group) {
+    data_parallel = std::make_unique<DataParallel>(*group, model.module());
+    data_parallel->broadcast_parameters();
+  }
+  const int64_t steps_per_epoch = steps_per_epoch_of(settings, static_cast<int64_t>(train.encodings.size()), world);
   const int64_t total_steps = total_steps_of(settings, steps_per_epoch);
   Optimization optimization = make_optimization(model.module(), settings, total_steps);
-  RunCheckpoints checkpoints(job.run_dir, model, optimization, job.source_dir(), metrics_path);
+  RunCheckpoints checkpoints(job.run_dir, model, optimization, job.source_dir(), metrics_path, writer);
 
   TrainerState state;
-  if (job.resuming) {
+  state.world_size = world;
+  if (from_state) {
     state = checkpoints.restore_resume_state();
+    if (state.world_size != world)
+      throw std::runtime_error(
+          fmt::format("{}: the run was saved by {} process(es); resume it with {} (the global "
+                      "batch, and so the data order, depends on the number of processes)",
+                      job.run_dir, state.world_size, state.world_size));
     display.message(fmt::format("resuming {} at step {} (epoch {}, batch {})", job.run_dir, state.step, state.epoch,
                                 state.next_batch));
   }
 
-  Selection selection(job, data, model, pad_id, checkpoints, display, metrics_path);
+  Selection selection(job, data, model, pad_id, checkpoints, display, metrics_path, group.get());
   display.message(fmt::format("task {}: {} train / {} dev / {} test examples, {} steps ({} per epoch), selection {}",
                               task.name, train.encodings.size(), data.splits.at("dev").encodings.size(),
                               data.splits.at("test").encodings.size(), total_steps, steps_per_epoch,
@@ -407,8 +460,13 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
 
   EpochBatches batches(
       train, {static_cast<size_t>(settings.batch_size), static_cast<size_t>(settings.gradient_accumulation_steps),
-              settings.group_by_length, settings.seed, pad_id, task.is_regression()});
+              settings.group_by_length, settings.seed, pad_id, task.is_regression(), job.device,
+              group ? group->rank() : 0, world});
   TrainerHooks hooks;
+  if (data_parallel) {
+    hooks.after_backward = data_parallel->after_backward();
+    hooks.before_step = data_parallel->before_step(settings.seed);
+  }
   hooks.on_step = [&](const TrainerState& s, const StepInput&, const StepResult& result, int64_t epoch) {
     if (!result.finite) return;
     if (result.skipped)
@@ -420,7 +478,7 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
       if (!result.skipped) line["grad_norm"] = result.grad_norm_before_clip;
       if (optimization.scaler.enabled()) line["loss_scale"] = result.loss_scale;
       if (result.skipped) line["skipped"] = true;
-      append_line(metrics_path, line);
+      if (writer) append_line(metrics_path, line);
     }
     display.step({s.step, total_steps, epoch, result.loss, result.lr, s.examples_seen / std::max(s.train_seconds, 1e-9),
                   s.train_seconds / static_cast<double>(s.step)});
@@ -443,15 +501,18 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
   }
   if (state.best_record.is_null()) throw std::runtime_error("no evaluation ran: the training set is empty");
 
-  // The selected checkpoint on test.
+  // The selected checkpoint on test; every process reads what rank 0 wrote.
+  if (group) group->barrier();
   checkpoints.restore_best();
   const auto test_logits = selection.logits("test");
   const auto dev_logits = selection.logits("dev");
   const auto test_metrics = selection.score("test", test_logits);
-  write_file_atomically(run_layout::path(job.run_dir, run_layout::kPredictions), predictions_tsv(task, test_logits));
-  const auto results = results_record(job, model, state, selection.label(), selection.score("dev", dev_logits),
-                                      test_metrics, data.record, options.threads);
-  write_file_atomically(run_layout::path(job.run_dir, run_layout::kResults), results.dump(2) + "\n");
+  if (writer) {
+    write_file_atomically(run_layout::path(job.run_dir, run_layout::kPredictions), predictions_tsv(task, test_logits));
+    const auto results = results_record(job, model, state, selection.label(), selection.score("dev", dev_logits),
+                                        test_metrics, data.record, options.threads, world);
+    write_file_atomically(run_layout::path(job.run_dir, run_layout::kResults), results.dump(2) + "\n");
+  }
   // The run is complete; its resume state is no longer needed.
   checkpoints.remove_resume_state();
   display.message(fmt::format("test {} = {:.4f} (checkpoint of step {}, selected on {}); run directory {}",
@@ -471,7 +532,7 @@ FinetunePlan plan_finetune(const FinetuneOptions& options) {
     if (split.name == "train") plan.train_examples = static_cast<int64_t>(split.examples.size());
   if (job.settings.max_train_examples > 0)
     plan.train_examples = std::min(plan.train_examples, job.settings.max_train_examples);
-  plan.steps_per_epoch = steps_per_epoch_of(job.settings, plan.train_examples);
+  plan.steps_per_epoch = steps_per_epoch_of(job.settings, plan.train_examples, distributed_env().world_size);
   plan.total_steps = total_steps_of(job.settings, plan.steps_per_epoch);
   return plan;
 }

@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -94,13 +96,44 @@ TensorMap read_sharded(const fs::path& index_path, WeightsReader read_shard, std
 }
 
 void write_text(const fs::path& path, const std::string& text) {
+  errno = 0;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
-  if (!out) fail(path, "cannot write the file");
+  if (!out) fail(path, std::string("cannot write the file (") + (errno ? std::strerror(errno) : "I/O error") + ")");
+}
+
+// The names write_checkpoint_files gives its temporary and set-aside
+// directories: NAME.tmp-PID and NAME.old-PID.
+bool is_leftover_of(const fs::path& entry, const std::string& name) {
+  const std::string file = entry.filename().string();
+  return file.rfind(name + ".tmp-", 0) == 0 || file.rfind(name + ".old-", 0) == 0;
 }
 
 }  // namespace
+
+void recover_interrupted_write(const std::string& dir) {
+  std::error_code error;
+  fs::path target = fs::absolute(dir, error).lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();
+  const fs::path parent = target.parent_path();
+  const std::string name = target.filename().string();
+  if (!fs::is_directory(parent, error)) return;
+  std::vector<fs::path> set_aside, temporary;
+  for (const auto& entry : fs::directory_iterator(parent, error)) {
+    if (!is_leftover_of(entry.path(), name)) continue;
+    (entry.path().filename().string().rfind(name + ".old-", 0) == 0 ? set_aside : temporary).push_back(entry.path());
+  }
+  // Killed between moving the old checkpoint aside and moving the new one
+  // in: the old one goes back; the new one may be incomplete.
+  if (!fs::exists(target, error) && !set_aside.empty()) {
+    fs::rename(set_aside.front(), target, error);
+    check(error, set_aside.front(), "cannot move the set-aside checkpoint back to " + target.string());
+    set_aside.erase(set_aside.begin());
+  }
+  for (const auto& leftover : set_aside) fs::remove_all(leftover, error);
+  for (const auto& leftover : temporary) fs::remove_all(leftover, error);
+}
 
 CheckpointWeights read_checkpoint_weights(const std::string& dir) {
   std::error_code error;

@@ -42,4 +42,10 @@ void write_checkpoint_files(const std::string& dir, const std::string& config_js
                             const std::string& tokenizer_source_dir,
                             const std::map<std::string, std::string>& extra_files = {});
 
+// Repairs what a write_checkpoint_files killed half way left beside dir:
+// when dir is missing but its set-aside previous version is there, that
+// version is moved back; temporary and set-aside leftovers are removed.
+// Called before a resumed run reads its checkpoints.
+void recover_interrupted_write(const std::string& dir);
+
 }  // namespace deberta

@@ -6,21 +6,56 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
+#include <algorithm>
+#include <cmath>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 
+#include "runtime/distributed.h"
+
 namespace deberta {
 
+namespace {
+
+// The CPU quota of this process's cgroup in cores, rounded up; 0 for none.
+int cgroup_quota_cores() {
+  double quota = -1, period = 0;
+  std::ifstream v2("/sys/fs/cgroup/cpu.max");  // cgroup v2: "max 100000" or "150000 100000"
+  std::string max;
+  if (v2 >> max >> period) {
+    if (max != "max") quota = std::stod(max);
+  } else {
+    std::ifstream v1_quota("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), v1_period("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+    if (!(v1_quota >> quota) || !(v1_period >> period)) quota = -1;
+  }
+  if (quota <= 0 || period <= 0) return 0;
+  return static_cast<int>(std::ceil(quota / period));
+}
+
+}  // namespace
+
 int available_cores() {
+  int cores = 0;
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-    const int n = CPU_COUNT(&set);
-    if (n > 0) return n;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) cores = CPU_COUNT(&set);
+  if (cores <= 0) cores = static_cast<int>(std::thread::hardware_concurrency());
+  const int quota = cgroup_quota_cores();
+  if (quota > 0 && (cores <= 0 || quota < cores)) cores = quota;
+  return std::max(1, cores);
+}
+
+int default_threads() {
+  int processes = 1;
+  try {
+    const DistributedEnv env = distributed_env();
+    if (env.active()) processes = std::max(1, env.local_world_size);
+  } catch (const std::exception&) {
+    // A malformed variable is reported by the command that forms the group.
   }
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw > 0 ? static_cast<int>(hw) : 1;
+  return std::max(1, available_cores() / processes);
 }
 
 void configure_threads(int threads) {

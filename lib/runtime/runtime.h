@@ -5,8 +5,13 @@
 
 namespace deberta {
 
-// The cores this process may run on (its CPU affinity), at least 1.
+// The cores this process may run on: its CPU affinity, capped by a cgroup
+// CPU quota (a container's --cpus), at least 1.
 int available_cores();
+
+// The default of --threads: the available cores, shared among the processes
+// of a data-parallel job on this machine (torchrun's LOCAL_WORLD_SIZE).
+int default_threads();
 
 // Sizes libtorch's intra-op and inter-op pools. Every command calls this
 // once before any tensor work, rather than trusting libtorch's default.

@@ -13,8 +13,11 @@ namespace deberta {
 
 // Epochs over an encoded training split, as finetune trains: each epoch a
 // seeded shuffle (seed + epoch), grouped by length when asked, cut into
-// batches padded to their longest example; `accumulation` batches per step.
-// An epoch ends when fewer than `accumulation` batches are left.
+// global batches of batch_size x world examples; `accumulation` of them per
+// step. An epoch ends when fewer than `accumulation` batches are left. Each
+// process takes its contiguous part of every global batch (as even as
+// possible), padded to its longest example: the global batches, and so the
+// examples of every step, are the same for any number of processes.
 class EpochBatches : public BatchSource {
  public:
   struct Options {
@@ -25,6 +28,8 @@ class EpochBatches : public BatchSource {
     int64_t pad_id = 0;
     bool regression = false;
     c10::Device device{c10::kCPU};  // where the batches go
+    int rank = 0;                   // this process, of
+    int world = 1;                  // the processes that share each global batch
   };
   // Keeps a reference to `split`. Throws std::runtime_error when the split
   // has fewer examples than one step takes.

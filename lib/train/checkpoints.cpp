@@ -66,15 +66,17 @@ void restore_training_state(Optimization& optimization, const c10::Device& devic
 }  // namespace
 
 RunCheckpoints::RunCheckpoints(const std::string& run_dir, Model& model, Optimization& optimization,
-                               std::string tokenizer_dir, std::string metrics_path)
+                               std::string tokenizer_dir, std::string metrics_path, bool writer)
     : model_(model),
       optimization_(optimization),
       tokenizer_dir_(std::move(tokenizer_dir)),
       metrics_path_(std::move(metrics_path)),
       last_dir_(run_layout::path(run_dir, run_layout::kLastCheckpoint)),
-      best_dir_(run_layout::path(run_dir, run_layout::kBestCheckpoint)) {}
+      best_dir_(run_layout::path(run_dir, run_layout::kBestCheckpoint)),
+      writer_(writer) {}
 
 void RunCheckpoints::save_resume_state(TrainerState& state) {
+  if (!writer_) return;
   state.metrics_bytes = fs::file_size(metrics_path_);
   write_checkpoint(last_dir_, model_.config, model_tensors(model_.module()), tokenizer_dir_,
                    {{run_layout::kTrainerState, state_to_json(state).dump(2) + "\n"},
@@ -87,16 +89,18 @@ TrainerState RunCheckpoints::restore_resume_state() {
   restore_weights(model_, last_dir_);
   restore_training_state(optimization_, model_.device, (fs::path(last_dir_) / run_layout::kOptimizerState).string());
   // Lines logged after the state was saved are logged again as the run repeats those steps.
-  fs::resize_file(metrics_path_, state.metrics_bytes);
+  if (writer_) fs::resize_file(metrics_path_, state.metrics_bytes);
   return state;
 }
 
 void RunCheckpoints::remove_resume_state() {
+  if (!writer_) return;
   std::error_code ignored;
   fs::remove_all(last_dir_, ignored);
 }
 
 void RunCheckpoints::save_best() {
+  if (!writer_) return;
   write_checkpoint(best_dir_, model_.config, model_tensors(model_.module()), tokenizer_dir_);
 }
 

@@ -11,12 +11,16 @@
 namespace deberta {
 
 torch::Tensor predict_logits(Model& model, const EncodedSplit& split, int64_t batch_size, int64_t pad_id,
-                             bool regression) {
+                             bool regression, ProcessGroup* group) {
   model.module().eval();
   torch::InferenceMode inference;
   const int64_t outputs = model.config.num_labels();
-  auto logits = torch::empty({static_cast<int64_t>(split.encodings.size()), outputs});
-  for (const auto& indices : evaluation_batches(split.lengths, static_cast<size_t>(batch_size))) {
+  auto logits = group ? torch::zeros({static_cast<int64_t>(split.encodings.size()), outputs})
+                      : torch::empty({static_cast<int64_t>(split.encodings.size()), outputs});
+  const auto batches = evaluation_batches(split.lengths, static_cast<size_t>(batch_size));
+  for (size_t b = 0; b < batches.size(); ++b) {
+    if (group && static_cast<int>(b % static_cast<size_t>(group->size())) != group->rank()) continue;
+    const auto& indices = batches[b];
     const auto batch = to_device(collate(split.encodings, split.targets, indices, pad_id, regression), model.device);
     torch::Tensor out;
     {
@@ -25,6 +29,12 @@ torch::Tensor predict_logits(Model& model, const EncodedSplit& split, int64_t ba
     }
     logits.index_copy_(0, torch::tensor(std::vector<int64_t>(indices.begin(), indices.end()), torch::kLong),
                        out.to(torch::kCPU, torch::kFloat));
+  }
+  if (group) {
+    // Summed where the collective can reach (NCCL: device memory).
+    std::vector<torch::Tensor> all = {logits.to(model.device)};
+    group->all_reduce_sum(all);
+    logits = all[0].to(torch::kCPU);
   }
   return logits;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/factory.h"
+#include "runtime/distributed.h"
 #include "tasks/task.h"
 #include "train/features.h"
 
@@ -18,8 +19,12 @@ namespace deberta {
 // The logits of every example as float32 on the CPU, [N, outputs], in the
 // split's order, computed on the model's device at its precision. Batches
 // group examples of similar length so that little time goes to padding.
+// With a process group the batches are dealt out round-robin and the logits
+// summed over the processes (each example's row is computed by exactly one),
+// so every process gets every logit, each computed in the batch a single
+// process would have used.
 torch::Tensor predict_logits(Model& model, const EncodedSplit& split, int64_t batch_size, int64_t pad_id,
-                             bool regression);
+                             bool regression, ProcessGroup* group = nullptr);
 
 // The task's metrics of `logits` against the split's targets.
 std::map<std::string, double> score_logits(const TaskSpec& task, const torch::Tensor& logits,

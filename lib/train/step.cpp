@@ -18,7 +18,8 @@ Batch to_device(const Batch& batch, const c10::Device& device) {
     return t.defined() ? (async ? t.pin_memory() : t).to(device, /*non_blocking=*/async) : t;
   };
   return {{move(batch.inputs.input_ids), move(batch.inputs.attention_mask), move(batch.inputs.token_type_ids)},
-          move(batch.labels)};
+          move(batch.labels),
+          batch.share};
 }
 
 Objective classification_objective(DebertaV2ForSequenceClassification model, c10::Device device, Precision precision) {
@@ -59,7 +60,9 @@ StepResult train_step(torch::nn::Module& module, const Objective& objective, Opt
   StepResult result;
   result.loss_scale = scaler.scale();
   for (const auto& batch : micro_batches) {
-    const auto loss = objective(batch) * scale;
+    if (batch.share == 0.0) continue;
+    // A share of 1 leaves the single-process arithmetic exactly as it was.
+    const auto loss = batch.share == 1.0 ? objective(batch) * scale : objective(batch) * (scale * batch.share);
     scaler.scale_loss(loss).backward();
     result.loss += loss.item<double>();
   }

@@ -17,6 +17,11 @@ namespace deberta {
 struct Batch {
   ModelInputs inputs;
   torch::Tensor labels;  // [B]: class ids (negative ones are ignored), or floats for regression
+  // This process's part of the global micro-batch (its rows over the global
+  // micro-batch's rows); its loss is weighted by it, so that the processes'
+  // gradients sum to the global mean's. 1 in a single process; 0 for a
+  // process whose part is empty.
+  double share = 1.0;
 };
 
 // The batch's tensors on `device` (the batch itself when they are there).
@@ -59,7 +64,8 @@ double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_n
 // Step `step` (0-based; it picks the learning rate) of `module`'s parameters
 // over one or more micro-batches whose gradients accumulate. Each loss is
 // scaled by 1/k for k micro-batches, as HF does, so equal-sized micro-batches
-// give the gradient of their union. With optimization.scaler enabled (fp16)
+// give the gradient of their union; each loss is also weighted by its batch's
+// share, and a batch of share 0 is left out. With optimization.scaler enabled (fp16)
 // the losses are scaled before backward and the gradients unscaled before
 // clipping, and a step with overflowed gradients is skipped. The module is
 // put in train mode; the gradients are cleared (set to none) on return.

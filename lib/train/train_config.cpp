@@ -45,6 +45,8 @@ const std::vector<SettingSpec>& training_settings() {
       {"evaluation.selection", "dev", "dev, or best-test: the legacy rule of the published KoELECTRA/KcBERT numbers"},
       {"evaluation.metric", "", "the metric that selects the checkpoint; empty: the task's headline"},
       {"evaluation.early_stopping_patience", "0", "stop after N evaluations without improvement; 0: never"},
+      {"distributed.backend", "auto", "auto (gloo on the CPU, nccl on CUDA), gloo or nccl; used under torchrun"},
+      {"distributed.timeout_s", "60", "seconds a process waits for a lost peer before it stops with an error"},
       {"model.hidden_dropout_prob", "", "override config.json; empty keeps it"},
       {"model.attention_probs_dropout_prob", "", "override config.json; empty keeps it"},
       {"model.cls_dropout", "", "override the classifier dropout; empty keeps config.json's"},
@@ -264,6 +266,8 @@ TrainSettings typed_settings(const ConfigValues& values) {
   s.precision = one_of(values, "training.precision", {"fp32", "bf16", "fp16"});
   s.fp16_init_scale = parse_number(values, "training.fp16_init_scale", 1.0);
   s.allow_tf32 = parse_bool(values, "training.allow_tf32");
+  s.distributed_backend = one_of(values, "distributed.backend", {"auto", "gloo", "nccl"});
+  s.distributed_timeout_s = parse_integer(values, "distributed.timeout_s", 1);
   s.train_split = one_of(values, "training.train_split", {"train", "dev"});
   s.lr = parse_number(values, "optimizer.lr", 0.0);
   s.weight_decay = parse_number(values, "optimizer.weight_decay", 0.0);

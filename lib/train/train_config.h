@@ -80,6 +80,8 @@ struct TrainSettings {
   std::string precision = "fp32";  // fp32, bf16 or fp16
   double fp16_init_scale = 65536;
   bool allow_tf32 = false;
+  std::string distributed_backend = "auto";  // auto, gloo or nccl
+  int64_t distributed_timeout_s = 60;
   double lr = 5e-5;
   double weight_decay = 0.0;
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;

@@ -18,7 +18,8 @@ nlohmann::json state_to_json(const TrainerState& s) {
           {"evaluations_without_gain", s.evaluations_without_gain},
           {"stop", s.stop},
           {"warnings", s.warnings},
-          {"metrics_bytes", s.metrics_bytes}};
+          {"metrics_bytes", s.metrics_bytes},
+          {"world_size", s.world_size}};
 }
 
 TrainerState state_from_json(const nlohmann::json& j, const std::string& source) {
@@ -35,6 +36,7 @@ TrainerState state_from_json(const nlohmann::json& j, const std::string& source)
     s.stop = j.at("stop").get<bool>();
     s.warnings = j.at("warnings").get<std::vector<std::string>>();
     s.metrics_bytes = j.at("metrics_bytes").get<uintmax_t>();
+    s.world_size = j.value("world_size", 1);  // states saved before data parallelism had one process
     return s;
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(fmt::format("{}: not a trainer state ({})", source, e.what()));
@@ -51,6 +53,7 @@ FitOutcome fit(torch::nn::Module& module, const Objective& objective, Optimizati
                const LoopSettings& settings, const TrainerHooks& hooks, TrainerState& state) {
   while (!state.stop && state.step < settings.total_steps) {
     const auto start = std::chrono::steady_clock::now();
+    if (hooks.before_step) hooks.before_step(state);
     const StepInput input = source.next(state);
     state.examples_seen += input.examples;
     const StepResult result =

@@ -1,7 +1,8 @@
 // The training loop, the one definition that finetune, bench and replay
 // drive. It knows nothing of tasks, files, devices or processes; what varies
 // comes in through four seams, as in HF Trainer:
-// - a BatchSource gives each step its micro-batches;
+// - a BatchSource gives each step its micro-batches (a process's part of
+//   them, in a data-parallel run);
 // - TrainerHooks::after_backward sees the gradients before clipping;
 // - TrainerHooks::evaluate runs at the end of every epoch, every
 //   eval_every_steps steps and after the last step;
@@ -40,6 +41,7 @@ struct TrainerState {
   bool stop = false;  // set by the evaluation callback (early stopping)
   std::vector<std::string> warnings;
   uintmax_t metrics_bytes = 0;  // metrics.jsonl's size when the state was saved
+  int world_size = 1;           // the processes that trained; a resume needs as many
 };
 
 nlohmann::json state_to_json(const TrainerState& state);
@@ -48,9 +50,9 @@ TrainerState state_from_json(const nlohmann::json& json, const std::string& sour
 
 // The micro-batches of one optimisation step.
 struct StepInput {
-  std::vector<Batch> micro_batches;
-  int64_t examples = 0;     // rows over all micro-batches
-  bool ends_epoch = false;  // the step takes the epoch's last full group of micro-batches
+  std::vector<Batch> micro_batches;  // this process's part of the step
+  int64_t examples = 0;              // the step's rows over all processes and micro-batches
+  bool ends_epoch = false;           // the step takes the epoch's last full group of micro-batches
 };
 
 class BatchSource {
@@ -68,6 +70,8 @@ class CheckpointWriter {
 };
 
 struct TrainerHooks {
+  // Before each step (a data-parallel run seeds dropout here).
+  std::function<void(const TrainerState& state)> before_step;
   AfterBackward after_backward;
   // After every step, a non-finite one included, with the epoch the step
   // belonged to (the state has moved on when it ended an epoch).
