@@ -13,7 +13,8 @@ Needs `scripts/setup.sh --with-transformers`; run it with the setup's venv:
 forward and train run random weights on full-length random sequences.
 train is one step as HF Trainer takes it: forward with labels, backward,
 clip_grad_norm_ at 1.0, torch.optim.AdamW over Trainer's decay and no-decay
-groups (lr 1e-5, eps 1e-6, weight decay 0.01, as `deberta-bench bench`),
+groups (lr 1e-5, eps 1e-6, weight decay 0.01, as `deberta-bench bench`;
+fused, Trainer's default optim on torch >= 2.8, or --optim adamw_torch),
 zero_grad(set_to_none=True). epoch runs that step over the first
 --max-examples examples of a task's training split, tokenized with the
 built-in model's spm.model as the slow DebertaV2Tokenizer does ([CLS] pieces
@@ -70,13 +71,14 @@ def forward_flops(cfg, batch, seq_len):
     return cfg.num_hidden_layers * (batch * seq_len * per_token + per_sequence) + 2 * batch * h * (h + cfg.num_labels)
 
 
-def trainer_optimizer(model):
-    """torch.optim.AdamW over HF Trainer's two groups: no decay for biases and LayerNorm weights."""
+def trainer_optimizer(model, optim):
+    """torch.optim.AdamW over HF Trainer's two groups: no decay for biases and LayerNorm weights.
+    adamw_torch_fused (Trainer's default from torch 2.8) is fused=True; adamw_torch the per-parameter loop."""
     decay, no_decay = [], []
     for name, parameter in model.named_parameters():
         (no_decay if name.endswith("bias") or "LayerNorm.weight" in name else decay).append(parameter)
     groups = [{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=1e-5, eps=1e-6)
+    return torch.optim.AdamW(groups, lr=1e-5, eps=1e-6, fused=optim == "adamw_torch_fused")
 
 
 def trainer_step(model, optimizer, batch):
@@ -98,7 +100,7 @@ def bench_fixed_shape(args, cfg, model):
     mask = torch.ones_like(ids)
     if args.mode == "train":
         model.train()
-        optimizer = trainer_optimizer(model)
+        optimizer = trainer_optimizer(model, args.optim)
         batch = {"input_ids": ids, "attention_mask": mask, "labels": torch.randint(0, 2, (args.batch,))}
 
         def run():
@@ -221,7 +223,7 @@ def bench_epoch(args, cfg, model):
 
     loader = torch.utils.data.DataLoader(examples, batch_size=args.batch, sampler=sampler, collate_fn=collate)
     model.train()
-    optimizer = trainer_optimizer(model)
+    optimizer = trainer_optimizer(model, args.optim)
     real_tokens = padded_tokens = batches = 0
     flops = 0.0
     start = time.perf_counter()
@@ -268,6 +270,8 @@ def main():
     parser.add_argument("--padding", choices=["max_length", "longest"], default="longest",
                         help="epoch: pad every example to 128, or each batch to its longest")
     parser.add_argument("--group-by-length", action="store_true", help="epoch: Trainer's LengthGroupedSampler")
+    parser.add_argument("--optim", choices=["adamw_torch_fused", "adamw_torch"], default="adamw_torch_fused",
+                        help="train, epoch: TrainingArguments.optim; the default is Trainer's for torch >= 2.8")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.mode == "epoch" and args.padding == "max_length" and args.group_by_length:
@@ -284,6 +288,8 @@ def main():
     else:
         result["seq_len"] = args.seq_len
         result.update(bench_fixed_shape(args, cfg, model))
+    if args.mode != "forward":
+        result["optim"] = args.optim
     result.update({
         "threads": args.threads,
         "peak_rss_mb": peak_rss_mb(),

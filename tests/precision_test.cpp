@@ -81,29 +81,34 @@ TEST_CASE("the fixtures' forward in bf16 stays within 5e-2 of the fp32 goldens")
   CHECK(fp32_distance > 1e-4);
 }
 
-TEST_CASE("a bf16 fine-tune of the NSMC sample ends within 0.03 test accuracy of the fp32 one") {
+TEST_CASE("bf16 fine-tunes of the NSMC sample end within 0.03 mean test accuracy of the fp32 ones") {
   // The whole sample, 8 epochs at 32 tokens: long enough that both runs
-  // converge (measured here over seeds 42, 1, 2 and 3: differences of 0.003
-  // to 0.016); a CPU without native bf16 takes about 5 minutes for it.
+  // converge. One seed's runs differ by up to about 0.04 (measured here,
+  // fp32/bf16 per seed: 42: 0.681/0.719, 1: 0.721/0.721, 2: 0.726/0.736,
+  // 3: 0.716/0.711), so the test compares the means of two seeds. A CPU
+  // without native bf16 takes about 10 minutes for it.
   const ScratchDir scratch;
-  double accuracy[2] = {0, 0};
   const char* precisions[2] = {"fp32", "bf16"};
+  double mean[2] = {0, 0};
   for (int k = 0; k < 2; ++k) {
-    const fs::path run = scratch.file(precisions[k]);
-    const auto result = run_cli(
-        "--device cpu --threads 1 finetune --task nsmc --set training.epochs=8"
-        " --set training.max_seq_len=32 --set training.precision=" +
-        std::string(precisions[k]) + " --output-dir '" + run.string() + "'");
-    INFO(result.output);
-    REQUIRE(result.exit_code == 0);
-    const auto results = read_json((run / "results.json").string());
-    CHECK(results.at("precision") == precisions[k]);
-    accuracy[k] = results.at("test").at("accuracy").get<double>();
+    for (const char* seed : {"42", "1"}) {
+      const fs::path run = scratch.file(std::string(precisions[k]) + "-" + seed);
+      const auto result = run_cli(
+          "--device cpu --threads 1 finetune --task nsmc --set training.epochs=8"
+          " --set training.max_seq_len=32 --set training.seed=" +
+          std::string(seed) + " --set training.precision=" + std::string(precisions[k]) + " --output-dir '" +
+          run.string() + "'");
+      INFO(result.output);
+      REQUIRE(result.exit_code == 0);
+      const auto results = read_json((run / "results.json").string());
+      CHECK(results.at("precision") == precisions[k]);
+      mean[k] += results.at("test").at("accuracy").get<double>() / 2;
+    }
   }
-  INFO("fp32 " << accuracy[0] << ", bf16 " << accuracy[1]);
-  CHECK(std::abs(accuracy[1] - accuracy[0]) <= 0.03);
+  INFO("mean test accuracy: fp32 " << mean[0] << ", bf16 " << mean[1]);
+  CHECK(std::abs(mean[1] - mean[0]) <= 0.03);
   INFO("expected both to learn: above the 0.504 majority class by a margin");
-  CHECK(accuracy[1] > 0.6);
+  CHECK(mean[1] > 0.6);
 }
 
 TEST_CASE("a planted fp16 overflow makes the scaler skip steps and lower the scale, and the run goes on") {

@@ -16,6 +16,7 @@
 #include "commands/checkpoint_commands.h"
 #include "commands/finetune.h"
 #include "commands/model_commands.h"
+#include "commands/pretrain.h"
 #include "commands/replay.h"
 #include "commands/report_commands.h"
 #include "commands/suite.h"
@@ -48,6 +49,7 @@ struct Options {
 }  // namespace
 
 int main(int argc, char** argv) {
+  deberta::configure_allocator();
   CLI::App app{"deberta-bench: fine-tune and benchmark Korean DeBERTa-v3 models on LibTorch."};
   app.require_subcommand(1);
   // Global options may also come after the subcommand: it passes what it
@@ -169,6 +171,33 @@ int main(int argc, char** argv) {
                    "Save the resume state after N steps and stop (to split a run across job slots)")
       ->check(CLI::PositiveNumber);
 
+  deberta::PretrainOptions pretrain_options;
+  auto* pretrain =
+      command("pretrain", "Pre-train a DeBERTa-v3 discriminator with replaced-token detection and GDES on a corpus",
+              [&pretrain_options, &threads, &device] {
+                pretrain_options.threads = threads;
+                pretrain_options.device = device;
+                deberta::run_pretrain(pretrain_options, std::cerr);
+                return 0;
+              });
+  pretrain->add_option("--corpus", pretrain_options.corpus, "Text file(s), one document or sentence per line");
+  pretrain->add_option("--model-config", pretrain_options.model_config,
+                       "config.json of the discriminator to train from scratch (default: the built-in tiny model's)");
+  pretrain->add_option("--init-discriminator", pretrain_options.init_discriminator,
+                       "Continue from this HF DeBERTa-v2 directory (its weights; its word embeddings become E)");
+  pretrain->add_option("--tokenizer", pretrain_options.tokenizer_dir,
+                       "Directory with spm.model or tokenizer.json (default: --init-discriminator's, else the "
+                       "built-in model's)");
+  pretrain->add_option("--config", pretrain_options.config_file, "YAML settings layer (training.*, pretrain.*, ...)");
+  pretrain->add_option("--set", pretrain_options.set_assignments, "Override a setting: key=value (dotted keys)");
+  pretrain->add_option("--output-dir", pretrain_options.output_dir, "Run directory");
+  pretrain->add_option("--resume", pretrain_options.resume_dir,
+                       "Continue an interrupted run from RUN_DIR/checkpoint-last");
+  pretrain
+      ->add_option("--stop-after-steps", pretrain_options.stop_after_steps,
+                   "Save the resume state after N steps and stop")
+      ->check(CLI::PositiveNumber);
+
   int64_t max_seq_len = 0;
   const char* max_seq_len_help = "Tokens per example (default: the run's training.max_seq_len, else the task's)";
   auto* evaluate = command("evaluate", "Score a checkpoint on a split", [&o, &max_seq_len, &device, &precision] {
@@ -286,6 +315,9 @@ int main(int argc, char** argv) {
   bench->add_flag("--no-group-by-length", no_group_by_length,
                   "--mode epoch: shuffle without grouping by length, to see what grouping saves");
   bench->add_flag("--json", bench_options.json, "Print one JSON object");
+  bench->add_flag("--breakdown", bench_options.breakdown,
+                  "--mode train: the median time of each phase of a step (forward, backward, clip, optimizer, zero) "
+                  "and the ATen operators it dispatched");
   add_precision(bench);
 
   auto* train_tok = command("train-tokenizer", "Train a SentencePiece unigram tokenizer", [&o] {

@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,6 +28,7 @@
 #include "train/data_parallel.h"
 #include "train/features.h"
 #include "train/optimizer.h"
+#include "train/step_profile.h"
 #include "train/trainer.h"
 #include "util/resources.h"
 
@@ -76,8 +80,11 @@ double train_flops(const DebertaConfig& c, int64_t batch, int64_t seq_len) {
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// bench_ref.py's optimiser (AdamW, lr 1e-5, eps 1e-6, weight decay 0.01, clip
-// 1.0) at a constant rate, so that no step is skipped at rate 0.
+double median_of(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
 // One epoch's time and work; tokens and FLOPs over all processes.
 struct EpochFigures {
   int64_t batches = 0;
@@ -87,7 +94,9 @@ struct EpochFigures {
   double flops = 0;
 };
 
-// With fp16, finetune's loss scaling.
+// bench_ref.py's optimiser (AdamW, lr 1e-5, eps 1e-6, weight decay 0.01, clip
+// 1.0) at a constant rate, so that no step is skipped at rate 0; with fp16,
+// finetune's loss scaling.
 Optimization bench_optimization(Model& model) {
   LrSchedule schedule;
   schedule.type = ScheduleType::constant_with_warmup;
@@ -102,9 +111,10 @@ Optimization bench_optimization(Model& model) {
 // finished the step's work.
 void train_steps(Model& model, BatchSource& source, int64_t steps,
                  const std::function<void(const StepInput&, double seconds)>& after_step,
-                 DataParallel* data_parallel = nullptr) {
+                 DataParallel* data_parallel = nullptr, StepProfile* profile = nullptr) {
   Optimization optimization = bench_optimization(model);
   TrainerHooks hooks;
+  hooks.profile = profile;
   if (data_parallel) {
     hooks.after_backward = data_parallel->after_backward();
     hooks.before_step = data_parallel->before_step(0);
@@ -127,13 +137,73 @@ void train_steps(Model& model, BatchSource& source, int64_t steps,
   }
 }
 
-// What every mode reports of where it ran.
+std::string environment_variable(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "(unset)";
+}
+
+// What every mode reports of where it ran. The thread pools are what
+// --threads set; OMP_NUM_THREADS and MKL_NUM_THREADS are shown because a
+// launcher may set them (torchrun sets OMP_NUM_THREADS=1), but --threads
+// decides: it sizes the pools after start-up.
 nlohmann::ordered_json environment(const BenchOptions& options, const Model& model) {
   return {{"device", device_description(model.device)},
           {"precision", precision_name(model.precision)},
           {"threads", options.threads},
-          {"peak_memory_mb", static_cast<double>(peak_memory_bytes(model.device)) / (1024.0 * 1024.0)},
+          {"intra_op_threads", at::get_num_threads()},
+          {"inter_op_threads", at::get_num_interop_threads()},
+          {"OMP_NUM_THREADS", environment_variable("OMP_NUM_THREADS")},
+          {"MKL_NUM_THREADS", environment_variable("MKL_NUM_THREADS")},
+          // The process's peak resident memory (what bench-hf.py reports for
+          // transformers), and on a GPU its peak allocated device memory.
+          {"peak_rss_mb", static_cast<double>(peak_rss_bytes()) / (1024.0 * 1024.0)},
+          {"peak_device_memory_mb",
+           model.device.is_cpu()
+               ? nlohmann::ordered_json()
+               : nlohmann::ordered_json(static_cast<double>(peak_memory_bytes(model.device)) / (1024.0 * 1024.0))},
           {"torch", torch_version()}};
+}
+
+// The median of each phase over the timed steps, in milliseconds, with its
+// share of the median step; "outside" is the rest of the step: the batch
+// source and the loop's bookkeeping. Then the operators that took the most
+// time, per step on average: where the phases' time goes.
+nlohmann::ordered_json breakdown_of(const StepProfile& profile, const std::vector<double>& step_seconds) {
+  const auto& steps = profile.steps();
+  nlohmann::ordered_json out;
+  const double step = median_of(step_seconds);
+  for (size_t p = 0; p < static_cast<size_t>(StepPhase::kCount); ++p) {
+    std::vector<double> seconds;
+    std::vector<double> ops;
+    for (const auto& s : steps) {
+      seconds.push_back(s.seconds[p]);
+      ops.push_back(static_cast<double>(s.ops[p]));
+    }
+    const double median = median_of(seconds);
+    out[step_phase_name(static_cast<StepPhase>(p))] = {
+        {"ms", median * 1e3}, {"share", median / step}, {"aten_ops", median_of(ops)}};
+  }
+  // Per step, then the median: medians of parts need not add up to the whole's.
+  std::vector<double> outside;
+  for (size_t i = 0; i < steps.size() && i < step_seconds.size(); ++i) {
+    double inside = 0;
+    for (double seconds : steps[i].seconds) inside += seconds;
+    outside.push_back(step_seconds[i] - inside);
+  }
+  const double rest = outside.empty() ? 0.0 : median_of(outside);
+  out["outside"] = {{"ms", rest * 1e3}, {"share", rest / step}};
+  out["step_ms"] = step * 1e3;
+  auto top = nlohmann::ordered_json::array();
+  const auto count = static_cast<double>(steps.size());
+  for (const auto& op : profile.operator_times()) {
+    if (top.size() == 12) break;
+    top.push_back({{"operator", op.name},
+                   {"ms", op.seconds * 1e3 / count},
+                   {"share", op.seconds / count / step},
+                   {"calls", static_cast<double>(op.calls) / count}});
+  }
+  out["top_operators"] = top;
+  return out;
 }
 
 ModelOptions placement(const BenchOptions& options) {
@@ -148,20 +218,32 @@ void print(const nlohmann::ordered_json& result, bool json, std::ostream& out) {
     out << result.dump() << '\n';
     return;
   }
-  for (const auto& [key, value] : result.items())
+  for (const auto& [key, value] : result.items()) {
+    if (key == "breakdown") continue;
     out << fmt::format("{:>20}: {}\n", key, value.is_string() ? value.get<std::string>() : value.dump());
-}
-
-double median_of(std::vector<double> seconds) {
-  std::sort(seconds.begin(), seconds.end());
-  return seconds[seconds.size() / 2];
+  }
+  if (!result.contains("breakdown")) return;
+  const auto& breakdown = result.at("breakdown");
+  out << fmt::format("\n{:>20}  {:>10}  {:>6}  {:>9}\n", "phase of a step", "ms", "share", "ATen ops");
+  for (const auto& [phase, figures] : breakdown.items()) {
+    if (!figures.is_object() || !figures.contains("share")) continue;
+    out << fmt::format("{:>20}  {:>10.1f}  {:>5.1f}%  {:>9}\n", phase, figures.at("ms").get<double>(),
+                       100 * figures.at("share").get<double>(),
+                       figures.contains("aten_ops") ? fmt::format("{:.0f}", figures.at("aten_ops").get<double>()) : "");
+  }
+  out << fmt::format("{:>20}  {:>10.1f}\n", "step (median)", breakdown.at("step_ms").get<double>());
+  out << fmt::format("\n{:>32}  {:>10}  {:>6}  {:>9}\n", "operator (self time, per step)", "ms", "share", "calls");
+  for (const auto& op : breakdown.at("top_operators"))
+    out << fmt::format("{:>32}  {:>10.1f}  {:>5.1f}%  {:>9.0f}\n", op.at("operator").get<std::string>(),
+                       op.at("ms").get<double>(), 100 * op.at("share").get<double>(), op.at("calls").get<double>());
 }
 
 // Full-length random sequences, as bench_ref.py builds them.
 ModelInputs random_inputs(const BenchOptions& options) {
   auto ids = torch::randint(5, 64000, {options.batch, options.seq_len}, torch::kLong);
   ids.select(1, 0).fill_(1);
-  return {ids, torch::ones_like(ids), torch::zeros_like(ids)};
+  // No padding, and the model is told so: a collated batch says the same.
+  return {ids, torch::ones_like(ids), torch::zeros_like(ids), /*may_have_padding=*/false};
 }
 
 void bench_fixed_shape(const BenchOptions& options, std::ostream& out) {
@@ -180,12 +262,23 @@ void bench_fixed_shape(const BenchOptions& options, std::ostream& out) {
 
   std::vector<double> seconds;
   double flops = 0;
+  nlohmann::ordered_json breakdown;
+  if (options.breakdown && options.mode != "train")
+    throw std::invalid_argument("bench --breakdown goes with --mode train");
   if (options.mode == "train") {
     // The trainer's own loop over one fixed batch.
     RepeatedBatches source({batch});
-    train_steps(model, source, options.warmup + options.iterations,
-                [&](const StepInput&, double step_seconds) { seconds.push_back(step_seconds); });
+    std::unique_ptr<StepProfile> profile;
+    if (options.breakdown) profile = std::make_unique<StepProfile>(model.device);
+    train_steps(
+        model, source, options.warmup + options.iterations,
+        [&](const StepInput&, double step_seconds) {
+          seconds.push_back(step_seconds);
+          if (profile && static_cast<int64_t>(seconds.size()) == options.warmup) profile->clear();
+        },
+        nullptr, profile.get());
     seconds.erase(seconds.begin(), seconds.begin() + options.warmup);
+    if (profile) breakdown = breakdown_of(*profile, seconds);
     flops = train_flops(config, options.batch, options.seq_len);
   } else {
     torch::InferenceMode inference;
@@ -214,6 +307,7 @@ void bench_fixed_shape(const BenchOptions& options, std::ostream& out) {
       {"gflops", flops / median / 1e9},
   };
   result.update(environment(options, model));
+  if (!breakdown.is_null()) result["breakdown"] = breakdown;
   print(result, options.json, out);
 }
 

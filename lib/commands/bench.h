@@ -26,6 +26,7 @@ struct BenchOptions {
   int warmup = 2;
   int iterations = 5;
   bool json = false;
+  bool breakdown = false;  // --mode train: where each step's time goes
   // --mode epoch only.
   std::string task;
   std::string data_dir;                          // empty: default_data_dir(), as finetune

@@ -47,13 +47,6 @@ std::string model_name_of(const std::string& model_dir) {
   return model_dir.empty() ? "tiny-default" : fs::path(model_dir).lexically_normal().filename().string();
 }
 
-void append_line(const std::string& path, const nlohmann::json& record) {
-  std::ofstream out(path, std::ios::app);
-  out << record.dump() << '\n';
-  out.close();
-  if (!out) throw std::runtime_error(path + ": cannot append a line (disk full?)");
-}
-
 // Everything a run needs that is decided before training starts.
 struct Job {
   TaskSpec task;
@@ -258,7 +251,7 @@ class Selection {
     const double value = record[on_test_ ? "test" : "dev"].at(metric_).get<double>();
     const bool selected = !state.best_value || value > *state.best_value;
     record["selected"] = selected;
-    if (!group_ || group_->rank() == 0) append_line(metrics_path_, record);
+    if (!group_ || group_->rank() == 0) append_line(metrics_path_, record.dump());
     display_.message(fmt::format("eval step {}: {} {} = {:.4f}{}", state.step, on_test_ ? "test" : "dev", metric_,
                                  value, selected ? " (best so far)" : ""));
     if (selected) {
@@ -443,11 +436,7 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
   state.world_size = world;
   if (from_state) {
     state = checkpoints.restore_resume_state();
-    if (state.world_size != world)
-      throw std::runtime_error(
-          fmt::format("{}: the run was saved by {} process(es); resume it with {} (the global "
-                      "batch, and so the data order, depends on the number of processes)",
-                      job.run_dir, state.world_size, state.world_size));
+    require_same_world_size(state, world, job.run_dir);
     display.message(fmt::format("resuming {} at step {} (epoch {}, batch {})", job.run_dir, state.step, state.epoch,
                                 state.next_batch));
   }
@@ -478,7 +467,7 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
       if (!result.skipped) line["grad_norm"] = result.grad_norm_before_clip;
       if (optimization.scaler.enabled()) line["loss_scale"] = result.loss_scale;
       if (result.skipped) line["skipped"] = true;
-      if (writer) append_line(metrics_path, line);
+      if (writer) append_line(metrics_path, line.dump());
     }
     display.step({s.step, total_steps, epoch, result.loss, result.lr, s.examples_seen / std::max(s.train_seconds, 1e-9),
                   s.train_seconds / static_cast<double>(s.step)});

@@ -2,9 +2,16 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
+#include "model/dropout.h"
 #include "runtime/precision.h"
 
 namespace deberta {
+
+torch::nn::LayerNorm hidden_layer_norm(const DebertaConfig& config) {
+  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.hidden_size}).eps(config.layer_norm_eps));
+}
 
 namespace {
 torch::nn::Linear linear(int64_t in, int64_t out) { return torch::nn::Linear(torch::nn::LinearOptions(in, out)); }
@@ -48,28 +55,40 @@ torch::Tensor DisentangledSelfAttentionImpl::forward(const torch::Tensor& hidden
   // doing the same keeps float32 round-off identical.
   const auto scale = torch::sqrt(torch::tensor(static_cast<float>(head_size_), torch::kFloat) * scale_factor_);
   const auto flat = [&](const torch::Tensor& x) { return x.view({heads_ * batch, length, head_size_}); };
-  auto scores = torch::bmm(flat(query), flat(key).transpose(1, 2) / scale.to(query.dtype()))
-                    .view({heads_, batch, length, length});
-  if (relative_attention_) scores = scores + relative_bias(query, key, context, scale);
-
-  // A padding query row is fully masked and gets uniform attention, as in
-  // transformers >= 4.47; only padding positions see the difference.
-  if (context.mask.defined())
-    scores = scores.masked_fill(context.mask.logical_not().unsqueeze(0), lowest_value(scores.scalar_type()));
-  auto probs = torch::softmax(scores, -1);
-  probs = torch::dropout(probs, attention_dropout_, is_training());
-
-  const auto out = torch::bmm(probs.view({heads_ * batch, length, length}), flat(value))
-                       .view({heads_, batch, length, head_size_})
-                       .permute({1, 2, 0, 3});
-  return out.reshape({batch, length, heads_ * head_size_});
+  const auto bias = relative_attention_ ? relative_bias(query, key, context, scale) : torch::Tensor();
+  const auto mask_value = lowest_value(query.scalar_type());
+  torch::Tensor out;
+  if (!torch::GradMode::is_enabled() && !(is_training() && attention_dropout_ > 0)) {
+    // Inference: one fused kernel (flash attention on the CPU) with the
+    // position bias and the padding mask as its additive mask, so the
+    // probabilities are never stored. Measured 1.5x faster per layer at
+    // 32x128 on one thread; outputs agree with the path below to ~1e-6.
+    // Training keeps that path: the fused kernel has no gradient for its
+    // mask, and the bias needs one.
+    auto additive = bias.defined() ? bias : torch::zeros({1, 1, 1, 1}, query.options());
+    if (context.mask.defined()) additive = additive.masked_fill(context.mask.logical_not().unsqueeze(0), mask_value);
+    out = at::scaled_dot_product_attention(query, key, value, additive, /*dropout_p=*/0.0, /*is_causal=*/false,
+                                           /*scale=*/1.0 / std::sqrt(static_cast<float>(head_size_) * scale_factor_));
+  } else {
+    auto scores = torch::bmm(flat(query), flat(key).transpose(1, 2) / scale.to(query.dtype()))
+                      .view({heads_, batch, length, length});
+    if (bias.defined()) scores = scores + bias;
+    // A padding query row is fully masked and gets uniform attention, as in
+    // transformers >= 4.47; only padding positions see the difference.
+    if (context.mask.defined()) scores = scores.masked_fill(context.mask.logical_not().unsqueeze(0), mask_value);
+    auto probs = torch::softmax(scores, -1);
+    probs = deberta::dropout(probs, attention_dropout_, is_training());
+    out =
+        torch::bmm(probs.view({heads_ * batch, length, length}), flat(value)).view({heads_, batch, length, head_size_});
+  }
+  return out.permute({1, 2, 0, 3}).reshape({batch, length, heads_ * head_size_});
 }
 
 torch::Tensor DisentangledSelfAttentionImpl::relative_bias(const torch::Tensor& query, const torch::Tensor& key,
                                                            const AttentionContext& context,
                                                            const torch::Tensor& scale) {
   const auto reachable = context.rel_embeddings.narrow(0, context.index->first_row, context.index->rows);
-  const auto positions = torch::dropout(reachable, position_dropout_, is_training());
+  const auto positions = deberta::dropout(reachable, position_dropout_, is_training());
   const int64_t batch = query.size(1), length = query.size(2), rows = positions.size(0);
   // [rows, heads*d] -> [heads, d, rows]
   const auto per_head = [&](const torch::Tensor& x) { return x.view({rows, heads_, head_size_}).permute({1, 2, 0}); };
@@ -95,12 +114,11 @@ torch::Tensor DisentangledSelfAttentionImpl::relative_bias(const torch::Tensor& 
 
 SelfOutputImpl::SelfOutputImpl(const DebertaConfig& config) : dropout_(config.hidden_dropout_prob) {
   dense = register_module("dense", linear(config.hidden_size, config.hidden_size));
-  layer_norm = register_module(
-      "LayerNorm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.hidden_size}).eps(config.layer_norm_eps)));
+  layer_norm = register_module("LayerNorm", hidden_layer_norm(config));
 }
 
 torch::Tensor SelfOutputImpl::forward(const torch::Tensor& context, const torch::Tensor& residual) {
-  return layer_norm(torch::dropout(dense(context), dropout_, is_training()) + residual);
+  return layer_norm(deberta::dropout(dense(context), dropout_, is_training()) + residual);
 }
 
 AttentionImpl::AttentionImpl(const DebertaConfig& config) {

@@ -12,6 +12,9 @@
 
 namespace deberta {
 
+// LayerNorm over hidden_size with the config's epsilon: every block's norm.
+torch::nn::LayerNorm hidden_layer_norm(const DebertaConfig& config);
+
 // What every layer shares for one forward pass.
 struct AttentionContext {
   torch::Tensor mask;            // [B, L, L] bool: both query and key are real; undefined without padding

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "model/dropout.h"
+
 namespace deberta {
 
 DebertaV2ModelImpl::DebertaV2ModelImpl(const DebertaConfig& config) {
@@ -9,14 +11,15 @@ DebertaV2ModelImpl::DebertaV2ModelImpl(const DebertaConfig& config) {
   encoder = register_module("encoder", Encoder(config));
 }
 
-torch::Tensor DebertaV2ModelImpl::forward(const ModelInputs& inputs) {
+torch::Tensor DebertaV2ModelImpl::forward(const ModelInputs& inputs, const torch::Tensor& shared_words) {
   const auto& ids = inputs.input_ids;
   if (ids.dim() != 2) throw std::invalid_argument("input_ids must be [batch, length]");
+  const bool padding = inputs.attention_mask.defined() && inputs.may_have_padding;
   const auto mask = inputs.attention_mask.defined() ? inputs.attention_mask : torch::ones_like(ids);
   const auto types = inputs.token_type_ids.defined() ? inputs.token_type_ids : torch::zeros_like(ids);
   if (mask.sizes() != ids.sizes() || types.sizes() != ids.sizes())
     throw std::invalid_argument("attention_mask and token_type_ids must have the shape of input_ids");
-  return encoder(embeddings(ids, types, mask), mask);
+  return encoder(embeddings(ids, types, mask, shared_words), mask, padding);
 }
 
 DebertaV2ForSequenceClassificationImpl::DebertaV2ForSequenceClassificationImpl(const DebertaConfig& config)
@@ -30,7 +33,7 @@ ClassifierOutputs DebertaV2ForSequenceClassificationImpl::forward(const ModelInp
   ClassifierOutputs out;
   out.last_hidden_state = deberta(inputs);
   out.pooled_output = pooler(out.last_hidden_state);
-  out.logits = classifier(torch::dropout(out.pooled_output, classifier_dropout_, is_training()));
+  out.logits = classifier(deberta::dropout(out.pooled_output, classifier_dropout_, is_training()));
   return out;
 }
 

@@ -17,13 +17,19 @@ struct ModelInputs {
   torch::Tensor input_ids;       // [B, L] long
   torch::Tensor attention_mask;  // [B, L] 0/1
   torch::Tensor token_type_ids;  // [B, L] long
+  // False when the caller knows that every attention_mask entry is 1: the
+  // encoder then skips the mask without reading the tensor back from the
+  // device. True is always right (a mask of ones changes nothing).
+  bool may_have_padding = true;
 };
 
 class DebertaV2ModelImpl : public torch::nn::Module {
  public:
   explicit DebertaV2ModelImpl(const DebertaConfig& config);
-  // The last hidden state, [B, L, hidden].
-  torch::Tensor forward(const ModelInputs& inputs);
+  // The last hidden state, [B, L, hidden]. `shared_words`: see Embeddings.
+  torch::Tensor forward(const ModelInputs& inputs, const torch::Tensor& shared_words = {});
+
+  const torch::Tensor& word_weight() const { return embeddings->word_weight(); }
 
  private:
   Embeddings embeddings{nullptr};

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "model/dropout.h"
+
 namespace deberta {
 
 EmbeddingsImpl::EmbeddingsImpl(const DebertaConfig& config) : dropout_(config.hidden_dropout_prob) {
@@ -24,8 +26,9 @@ EmbeddingsImpl::EmbeddingsImpl(const DebertaConfig& config) : dropout_(config.hi
 }
 
 torch::Tensor EmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids,
-                                      const torch::Tensor& mask) {
+                                      const torch::Tensor& mask, const torch::Tensor& shared_words) {
   auto x = word_embeddings(input_ids);
+  if (shared_words.defined()) x = torch::embedding(shared_words.detach(), input_ids) + x;
   if (position_embeddings) {
     const int64_t length = input_ids.size(1);
     if (length > position_embeddings->weight.size(0))
@@ -37,7 +40,7 @@ torch::Tensor EmbeddingsImpl::forward(const torch::Tensor& input_ids, const torc
   if (embed_proj) x = embed_proj(x);
   x = layer_norm(x);
   x = x * mask.unsqueeze(2).to(x.dtype());
-  return torch::dropout(x, dropout_, is_training());
+  return deberta::dropout(x, dropout_, is_training());
 }
 
 }  // namespace deberta

@@ -16,7 +16,14 @@ class EmbeddingsImpl : public torch::nn::Module {
   explicit EmbeddingsImpl(const DebertaConfig& config);
 
   // input_ids, token_type_ids: [B, L] long; mask: [B, L] 0/1. Returns [B, L, hidden].
-  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids, const torch::Tensor& mask);
+  // With `shared_words` (gradient-disentangled embedding sharing in
+  // pre-training), a token's word vector is stop_gradient(shared_words[id])
+  // plus this module's own word_embeddings[id], which then holds E_delta.
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids, const torch::Tensor& mask,
+                        const torch::Tensor& shared_words = {});
+
+  // [vocab, embedding_size]: the MLM head's decoder is tied to it.
+  const torch::Tensor& word_weight() const { return word_embeddings->weight; }
 
  private:
   double dropout_;

@@ -2,13 +2,9 @@
 
 #include <torch/torch.h>
 
-namespace deberta {
+#include "model/dropout.h"
 
-namespace {
-torch::nn::LayerNorm layer_norm_for(const DebertaConfig& config) {
-  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.hidden_size}).eps(config.layer_norm_eps));
-}
-}  // namespace
+namespace deberta {
 
 IntermediateImpl::IntermediateImpl(const DebertaConfig& config) : activation_(activation_by_name(config.hidden_act)) {
   dense = register_module("dense", torch::nn::Linear(config.hidden_size, config.intermediate_size));
@@ -18,11 +14,11 @@ torch::Tensor IntermediateImpl::forward(const torch::Tensor& x) { return activat
 
 OutputImpl::OutputImpl(const DebertaConfig& config) : dropout_(config.hidden_dropout_prob) {
   dense = register_module("dense", torch::nn::Linear(config.intermediate_size, config.hidden_size));
-  layer_norm = register_module("LayerNorm", layer_norm_for(config));
+  layer_norm = register_module("LayerNorm", hidden_layer_norm(config));
 }
 
 torch::Tensor OutputImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
-  return layer_norm(torch::dropout(dense(x), dropout_, is_training()) + residual);
+  return layer_norm(deberta::dropout(dense(x), dropout_, is_training()) + residual);
 }
 
 LayerImpl::LayerImpl(const DebertaConfig& config) {
@@ -42,14 +38,14 @@ ConvLayerImpl::ConvLayerImpl(const DebertaConfig& config)
   conv = register_module("conv", torch::nn::Conv1d(torch::nn::Conv1dOptions(config.hidden_size, config.hidden_size, k)
                                                        .padding((k - 1) / 2)
                                                        .groups(config.conv_groups)));
-  layer_norm = register_module("LayerNorm", layer_norm_for(config));
+  layer_norm = register_module("LayerNorm", hidden_layer_norm(config));
 }
 
 torch::Tensor ConvLayerImpl::forward(const torch::Tensor& embeddings, const torch::Tensor& layer_output,
                                      const torch::Tensor& input_mask) {
   auto out = conv(embeddings.permute({0, 2, 1}).contiguous()).permute({0, 2, 1}).contiguous();
   out = out.masked_fill(input_mask.eq(0).unsqueeze(-1), 0.0);
-  out = activation_(torch::dropout(out, dropout_, is_training()));
+  out = activation_(deberta::dropout(out, dropout_, is_training()));
   const auto normed = layer_norm(layer_output + out);
   return normed * input_mask.unsqueeze(2).to(normed.dtype());
 }
@@ -63,7 +59,7 @@ EncoderImpl::EncoderImpl(const DebertaConfig& config)
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) layer->push_back(Layer(config));
   if (relative_attention_)
     rel_embeddings = register_module("rel_embeddings", torch::nn::Embedding(2 * span_, config.hidden_size));
-  if (config.norm_rel_embeddings()) layer_norm = register_module("LayerNorm", layer_norm_for(config));
+  if (config.norm_rel_embeddings()) layer_norm = register_module("LayerNorm", hidden_layer_norm(config));
   if (config.conv_kernel_size > 0) conv = register_module("conv", ConvLayer(config));
 }
 
@@ -84,11 +80,16 @@ const RelativeIndex& EncoderImpl::index_for_length(int64_t length, const c10::De
   return it->second;
 }
 
-torch::Tensor EncoderImpl::forward(const torch::Tensor& embeddings, const torch::Tensor& attention_mask) {
+torch::Tensor EncoderImpl::forward(const torch::Tensor& embeddings, const torch::Tensor& attention_mask,
+                                   bool may_have_padding) {
   AttentionContext context;
-  const auto keep = attention_mask.ne(0);
-  // Without padding the mask changes nothing; skipping it saves a pass over the scores.
-  if (!keep.all().item<bool>()) context.mask = keep.unsqueeze(1) & keep.unsqueeze(2);  // [B, L, L]
+  // Without padding the mask changes nothing; skipping it saves a pass over
+  // the scores. Whether there is any is the caller's knowledge, not read back
+  // from the device: the forward pass has no host sync.
+  if (may_have_padding) {
+    const auto keep = attention_mask.ne(0);
+    context.mask = keep.unsqueeze(1) & keep.unsqueeze(2);  // [B, L, L]
+  }
   if (relative_attention_) {
     context.rel_embeddings = rel_embeddings->weight;
     if (layer_norm) context.rel_embeddings = layer_norm(context.rel_embeddings);

@@ -75,7 +75,9 @@ class EncoderImpl : public torch::nn::Module {
  public:
   explicit EncoderImpl(const DebertaConfig& config);
   // embeddings: [B, L, hidden]; attention_mask: [B, L] 0/1.
-  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& attention_mask);
+  // `may_have_padding` false: attention_mask is all ones and is not applied.
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& attention_mask,
+                        bool may_have_padding = true);
 
  private:
   // The relative-position gather indices for a sequence length, built once

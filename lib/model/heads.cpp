@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "model/dropout.h"
+
 namespace deberta {
 
 ContextPoolerImpl::ContextPoolerImpl(const DebertaConfig& config)
@@ -11,7 +13,7 @@ ContextPoolerImpl::ContextPoolerImpl(const DebertaConfig& config)
 
 torch::Tensor ContextPoolerImpl::forward(const torch::Tensor& hidden) {
   const auto first_token = hidden.select(1, 0);
-  return activation_(dense(torch::dropout(first_token, dropout_, is_training())));
+  return activation_(dense(deberta::dropout(first_token, dropout_, is_training())));
 }
 
 torch::Tensor sequence_classification_loss(const torch::Tensor& logits, const torch::Tensor& labels) {
@@ -19,10 +21,15 @@ torch::Tensor sequence_classification_loss(const torch::Tensor& logits, const to
   // the regression targets in full precision.
   const auto scores = logits.to(torch::kFloat);
   if (scores.size(-1) == 1) return torch::mse_loss(scores.reshape({-1}), labels.reshape({-1}).to(torch::kFloat));
-  const auto flat = labels.reshape({-1});
-  const auto keep = flat.ge(0).nonzero().reshape({-1});
-  if (keep.numel() == 0) return torch::zeros({}, scores.options());
-  return torch::cross_entropy_loss(scores.index_select(0, keep), flat.index_select(0, keep).to(torch::kLong));
+  // Negative labels are ignored. Summed and divided by the count of the
+  // others, which is the mean of the kept rows to the bit, with no host sync
+  // (selecting the kept rows would need their count on the host), and 0
+  // when every row is ignored.
+  const auto flat = labels.reshape({-1}).to(torch::kLong);
+  const auto ignored = flat.lt(0);
+  const auto targets = flat.masked_fill(ignored, -100);
+  const auto sum = torch::cross_entropy_loss(scores, targets, /*weight=*/{}, at::Reduction::Sum, /*ignore_index=*/-100);
+  return sum / ignored.logical_not().sum().clamp_min(1).to(sum.dtype());
 }
 
 }  // namespace deberta

@@ -132,6 +132,10 @@ int64_t peak_memory_bytes(const c10::Device& device) {
     const auto stats = at::accelerator::getDeviceStats(device.index() < 0 ? 0 : device.index());
     return stats.allocated_bytes[static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE)].peak;
   }
+  return peak_rss_bytes();
+}
+
+int64_t peak_rss_bytes() {
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<int64_t>(usage.ru_maxrss) * 1024;

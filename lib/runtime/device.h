@@ -38,5 +38,7 @@ void synchronize(const c10::Device& device);
 // Peak memory in bytes: the device's allocator peak on CUDA, this process's
 // peak resident set size on the CPU.
 int64_t peak_memory_bytes(const c10::Device& device);
+// This process's peak resident set size in bytes (getrusage).
+int64_t peak_rss_bytes();
 
 }  // namespace deberta

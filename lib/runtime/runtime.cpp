@@ -6,9 +6,15 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -68,6 +74,15 @@ void configure_threads(int threads) {
     at::set_num_interop_threads(threads);
     interop_set = true;
   }
+}
+
+void configure_allocator() {
+#if defined(__GLIBC__)
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables != nullptr && std::string(tunables).find("glibc.malloc.") != std::string::npos) return;
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+#endif
 }
 
 std::string torch_version() { return TORCH_VERSION; }

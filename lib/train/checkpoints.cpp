@@ -14,11 +14,6 @@ namespace fs = std::filesystem;
 
 namespace deberta {
 
-namespace {
-
-// The optimizer's moments, every generator the run draws from (the CPU's,
-// and the CUDA device's on a GPU: dropout runs where the model is) and the
-// fp16 loss scale, as one torch archive.
 std::string training_state_bytes(Optimization& optimization, const c10::Device& device) {
   torch::serialize::OutputArchive archive;
   optimization.optimizer.save(archive);
@@ -62,8 +57,6 @@ void restore_training_state(Optimization& optimization, const c10::Device& devic
                              ")");
   }
 }
-
-}  // namespace
 
 RunCheckpoints::RunCheckpoints(const std::string& run_dir, Model& model, Optimization& optimization,
                                std::string tokenizer_dir, std::string metrics_path, bool writer)

@@ -12,6 +12,13 @@
 
 namespace deberta {
 
+// optimizer.pt: the optimizer's moments, every generator the run draws from
+// (the CPU's, and the CUDA device's on a GPU: dropout runs where the model
+// is) and the fp16 loss scale, as one torch archive.
+std::string training_state_bytes(Optimization& optimization, const c10::Device& device);
+// Restores what training_state_bytes saved; throws std::runtime_error naming `path`.
+void restore_training_state(Optimization& optimization, const c10::Device& device, const std::string& path);
+
 class RunCheckpoints : public CheckpointWriter {
  public:
   // `tokenizer_dir`'s tokenizer files are copied into every checkpoint;

@@ -16,19 +16,23 @@ Batch collate(const std::vector<Encoding>& encodings, const std::vector<double>&
   auto types = torch::zeros({rows, columns}, torch::kLong);
   auto labels = torch::empty({rows}, regression ? torch::kFloat : torch::kLong);
   auto ids_a = ids.accessor<int64_t, 2>(), mask_a = mask.accessor<int64_t, 2>(), types_a = types.accessor<int64_t, 2>();
+  bool padded = false;
   for (int64_t r = 0; r < rows; ++r) {
     const Encoding& e = encodings[indices[r]];
     for (size_t c = 0; c < e.input_ids.size(); ++c) {
       ids_a[r][c] = e.input_ids[c];
       mask_a[r][c] = e.attention_mask[c];
       types_a[r][c] = e.token_type_ids[c];
+      padded = padded || e.attention_mask[c] == 0;
     }
+    padded = padded || e.input_ids.size() < width;
+    // Through the data pointer: indexing a tensor element dispatches operators.
     if (regression)
-      labels[r] = static_cast<float>(targets[indices[r]]);
+      labels.data_ptr<float>()[r] = static_cast<float>(targets[indices[r]]);
     else
-      labels[r] = static_cast<int64_t>(targets[indices[r]]);
+      labels.data_ptr<int64_t>()[r] = static_cast<int64_t>(targets[indices[r]]);
   }
-  return {{ids, mask, types}, labels};
+  return {{ids, mask, types, padded}, labels};
 }
 
 }  // namespace deberta

@@ -50,13 +50,12 @@ void DataParallel::reduce(bool gradients) {
 void DataParallel::broadcast_parameters() { reduce(/*gradients=*/false); }
 
 AfterBackward DataParallel::after_backward() {
-  return [this](StepResult& step) {
+  return [this](torch::Tensor& loss) {
     reduce(/*gradients=*/true);
-    // Where the gradients are: NCCL reduces device memory only.
-    const auto device = buckets_.front().front().device();
-    std::vector<torch::Tensor> loss = {torch::tensor({step.loss}, torch::kDouble).to(device)};
-    group_.all_reduce_sum(loss);
-    step.loss = loss[0].item<double>();
+    // On the gradients' device: NCCL reduces device memory only.
+    std::vector<torch::Tensor> sum = {loss.reshape({1})};
+    group_.all_reduce_sum(sum);
+    loss = sum[0].reshape({});
   };
 }
 

@@ -90,6 +90,15 @@ std::string feature_cache_dir() {
   return "";
 }
 
+std::string tokenizer_files_digest(const std::string& model_dir) {
+  std::string out;
+  for (const char* file : {"spm.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
+    const fs::path path = fs::path(model_dir) / file;
+    if (fs::exists(path)) out += fmt::format("\ntokenizer {} {}", file, sha256_file(path.string()));
+  }
+  return out;
+}
+
 std::string feature_cache_key(const SplitData& split, const TaskSpec& task, const TaskOptions& options,
                               const std::string& model_dir, const Tokenizer& tokenizer, int64_t max_seq_len,
                               size_t limit) {
@@ -100,10 +109,7 @@ std::string feature_cache_key(const SplitData& split, const TaskSpec& task, cons
   key.update(
       fmt::format("held_out {} slice_seed {} limit {}\nlines", split.held_out_of_train, split.slice_seed, limit));
   for (const auto& example : split.examples) key.update(fmt::format(" {}", example.line));
-  for (const char* file : {"spm.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
-    const fs::path path = fs::path(model_dir) / file;
-    if (fs::exists(path)) key.update(fmt::format("\ntokenizer {} {}", file, sha256_file(path.string())));
-  }
+  key.update(tokenizer_files_digest(model_dir));
   key.update(fmt::format("\nkind {} truncation {} {} max_seq_len {}\n", tokenizer.kind(),
                          static_cast<int>(tokenizer.truncation_strategy()),
                          static_cast<int>(tokenizer.truncation_flavour()), max_seq_len));

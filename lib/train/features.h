@@ -34,6 +34,10 @@ std::string feature_cache_key(const SplitData& split, const TaskSpec& task, cons
                               const std::string& model_dir, const Tokenizer& tokenizer, int64_t max_seq_len,
                               size_t limit);
 
+// The names and sha256 of the tokenizer files in `model_dir`, one per line:
+// what a cache key takes from the tokenizer.
+std::string tokenizer_files_digest(const std::string& model_dir);
+
 struct EncodeOptions {
   int64_t max_seq_len = 128;
   size_t limit = 0;       // > 0: only the first `limit` examples

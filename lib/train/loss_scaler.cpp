@@ -20,11 +20,16 @@ torch::Tensor LossScaler::scale_loss(const torch::Tensor& loss) const {
 }
 
 bool LossScaler::unscale(const std::vector<torch::Tensor>& parameters) {
-  if (!enabled_) return false;
+  const auto found_inf = unscale_deferred(parameters);
+  return found_inf.defined() && found_inf.item<float>() != 0.0f;
+}
+
+torch::Tensor LossScaler::unscale_deferred(const std::vector<torch::Tensor>& parameters) {
+  if (!enabled_) return {};
   std::vector<torch::Tensor> grads;
   for (const auto& p : parameters)
     if (p.grad().defined()) grads.push_back(p.grad());
-  if (grads.empty()) return false;
+  if (grads.empty()) return torch::zeros({1}, torch::kFloat);
   const auto device = grads.front().device();
   // The scale lives where the gradients are, as GradScaler keeps it.
   if (scale_.device() != device) {
@@ -35,7 +40,7 @@ bool LossScaler::unscale(const std::vector<torch::Tensor>& parameters) {
   torch::NoGradGuard no_grad;
   found_inf_.zero_();
   at::_amp_foreach_non_finite_check_and_unscale_(grads, found_inf_, scale_.reciprocal());
-  return found_inf_.item<float>() != 0.0f;
+  return found_inf_.clone();
 }
 
 void LossScaler::update(bool found_inf) {

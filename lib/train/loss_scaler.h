@@ -31,6 +31,12 @@ class LossScaler {
   // Divides the gradients by the scale in place; returns whether any is
   // not finite (the step must then be skipped).
   bool unscale(const std::vector<torch::Tensor>& parameters);
+  // The same without waiting for the device: returns a [1] float tensor,
+  // non-zero when a gradient is not finite (undefined when disabled), and
+  // the scale the step's loss was multiplied by. The trainer reads both in
+  // its one host sync per step.
+  torch::Tensor unscale_deferred(const std::vector<torch::Tensor>& parameters);
+  torch::Tensor scale_tensor() const { return scale_; }
   // Backs off after a skipped step, grows after enough good ones.
   void update(bool found_inf);
 

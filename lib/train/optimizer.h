@@ -21,22 +21,41 @@ struct AdamWConfig {
   double beta2 = 0.999;
   double eps = 1e-8;
   double weight_decay = 0.0;
+  // One vectorized pass per parameter group (ATen's _fused_adamw_) instead
+  // of about thirty kernels per parameter; same update, rounding within the
+  // replay goldens' tolerance (optimizer.fused).
+  bool fused = true;
 };
 
 // HF's rule: biases (names ending in ".bias") and LayerNorm weights (names
 // containing "LayerNorm.weight") are not decayed.
 bool applies_weight_decay(const std::string& parameter_name);
 
-// libtorch's AdamW, which updates as torch.optim.AdamW does: p *= 1 - lr * wd,
-// then the bias-corrected Adam step. Group 0 holds the decayed parameters and
-// group 1 the others (weight decay 0), each in the model's order. The
-// learning rate starts at 0: set_learning_rate gives it before every step.
-torch::optim::AdamW make_adamw(const torch::nn::Module& model, const AdamWConfig& config);
+// torch.optim.AdamW's update: p *= 1 - lr * wd, then the bias-corrected Adam
+// step. It keeps libtorch's AdamW state (exp_avg, exp_avg_sq, step), so
+// optimizer.pt is the same file either way and a run may resume with the
+// other kernel. `fused` runs _fused_adamw_ (torch.optim.AdamW(fused=True));
+// otherwise libtorch's loop over parameters (torch.optim.AdamW's default
+// single-tensor form on the CPU).
+class AdamW : public torch::optim::AdamW {
+ public:
+  AdamW(std::vector<torch::optim::OptimizerParamGroup> groups, torch::optim::AdamWOptions defaults, bool fused);
+  torch::Tensor step(LossClosure closure = nullptr) override;
+  bool fused() const { return fused_; }
+
+ private:
+  bool fused_;
+};
+
+// Group 0 holds the decayed parameters and group 1 the others (weight decay
+// 0), each in the model's order. The learning rate starts at 0:
+// set_learning_rate gives it before every step.
+AdamW make_adamw(const torch::nn::Module& model, const AdamWConfig& config);
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
 struct Optimization {
-  torch::optim::AdamW optimizer;
+  AdamW optimizer;
   LrSchedule schedule;
   double max_grad_norm = 1.0;  // <= 0: no clipping
   LossScaler scaler{};         // enabled for fp16 only

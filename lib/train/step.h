@@ -11,6 +11,7 @@
 #include "model/deberta.h"
 #include "runtime/precision.h"
 #include "train/optimizer.h"
+#include "train/step_profile.h"
 
 namespace deberta {
 
@@ -51,15 +52,18 @@ Objective classification_objective(DebertaV2ForSequenceClassification model, c10
                                    Precision precision = Precision::kFp32);
 
 // Called once a step's backward passes are done and before clipping, with
-// the step's loss so far: every gradient of this process is complete here,
-// which is where data-parallel training averages them.
-using AfterBackward = std::function<void(StepResult& step)>;
+// the step's loss so far (a double scalar on the model's device, which it may
+// replace): every gradient of this process is complete here, which is where
+// data-parallel training averages them.
+using AfterBackward = std::function<void(torch::Tensor& loss)>;
 
 // The global L2 norm of the gradients of `parameters`, computed as
 // torch.nn.utils.clip_grad_norm_ does. When max_norm > 0 and the norm exceeds
 // it, the gradients are scaled by max_norm / (norm + 1e-6). Returns the norm
 // before clipping; parameters without a gradient are left out.
 double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_norm);
+// The same, leaving the norm on the device (no host sync).
+torch::Tensor clip_grad_norm_deferred(const std::vector<torch::Tensor>& parameters, double max_norm);
 
 // Step `step` (0-based; it picks the learning rate) of `module`'s parameters
 // over one or more micro-batches whose gradients accumulate. Each loss is
@@ -69,7 +73,9 @@ double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_n
 // the losses are scaled before backward and the gradients unscaled before
 // clipping, and a step with overflowed gradients is skipped. The module is
 // put in train mode; the gradients are cleared (set to none) on return.
+// With `profile`, the phases are timed (after a device synchronise each).
 StepResult train_step(torch::nn::Module& module, const Objective& objective, Optimization& optimization, int64_t step,
-                      const std::vector<Batch>& micro_batches, const AfterBackward& after_backward = {});
+                      const std::vector<Batch>& micro_batches, const AfterBackward& after_backward = {},
+                      StepProfile* profile = nullptr);
 
 }  // namespace deberta

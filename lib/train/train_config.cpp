@@ -38,6 +38,8 @@ const std::vector<SettingSpec>& training_settings() {
       {"optimizer.beta2", "0.999", "AdamW beta2"},
       {"optimizer.eps", "1e-08", "AdamW epsilon"},
       {"optimizer.max_grad_norm", "1", "clip the global gradient norm; 0 disables"},
+      {"optimizer.fused", "true",
+       "AdamW as one fused kernel per group (torch.optim.AdamW(fused=True)); false: the per-parameter loop"},
       {"schedule.type", "linear", "linear, constant or cosine, each after warmup"},
       {"schedule.warmup_steps", "0", "warmup steps; wins over warmup_ratio when > 0"},
       {"schedule.warmup_ratio", "0", "warmup as a fraction of all steps"},
@@ -50,6 +52,12 @@ const std::vector<SettingSpec>& training_settings() {
       {"model.hidden_dropout_prob", "", "override config.json; empty keeps it"},
       {"model.attention_probs_dropout_prob", "", "override config.json; empty keeps it"},
       {"model.cls_dropout", "", "override the classifier dropout; empty keeps config.json's"},
+      {"pretrain.mask_prob", "0.15",
+       "pretrain: the share of tokens the generator must predict (80% [MASK], 10% random, 10% kept)"},
+      {"pretrain.whole_word_mask", "false", "pretrain: mask whole words (every piece of a chosen word)"},
+      {"pretrain.rtd_weight", "50", "pretrain: lambda of the total loss MLM + lambda * RTD"},
+      {"pretrain.generator_layers", "0", "pretrain: the generator's layers; 0: half the discriminator's"},
+      {"pretrain.eval_sequences", "64", "pretrain: packed sequences held out for evaluation"},
   };
   return settings;
 }
@@ -275,6 +283,7 @@ TrainSettings typed_settings(const ConfigValues& values) {
   s.beta2 = parse_number(values, "optimizer.beta2", 0.0);
   s.eps = parse_number(values, "optimizer.eps", 0.0);
   s.max_grad_norm = parse_number(values, "optimizer.max_grad_norm", 0.0);
+  s.fused_adamw = parse_bool(values, "optimizer.fused");
   s.schedule = one_of(values, "schedule.type", {"linear", "constant", "cosine"});
   s.warmup_steps = parse_integer(values, "schedule.warmup_steps", 0);
   s.warmup_ratio = parse_number(values, "schedule.warmup_ratio", 0.0);
@@ -289,6 +298,17 @@ TrainSettings typed_settings(const ConfigValues& values) {
   if (s.warmup_ratio > 1.0) throw std::invalid_argument("schedule.warmup_ratio: must be at most 1");
   for (const auto& [key, value] : values)
     if (key.rfind("data.", 0) == 0) s.data_options[key.substr(5)] = value;
+  return s;
+}
+
+PretrainSettings typed_pretrain_settings(const ConfigValues& values) {
+  PretrainSettings s;
+  s.mask_prob = parse_number(values, "pretrain.mask_prob", 0.0);
+  if (s.mask_prob <= 0.0 || s.mask_prob >= 1.0) throw std::invalid_argument("pretrain.mask_prob: must be in (0, 1)");
+  s.whole_word_mask = parse_bool(values, "pretrain.whole_word_mask");
+  s.rtd_weight = parse_number(values, "pretrain.rtd_weight", 0.0);
+  s.generator_layers = parse_integer(values, "pretrain.generator_layers", 0);
+  s.eval_sequences = parse_integer(values, "pretrain.eval_sequences", 0);
   return s;
 }
 

@@ -86,6 +86,7 @@ struct TrainSettings {
   double weight_decay = 0.0;
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   double max_grad_norm = 1.0;
+  bool fused_adamw = true;
   std::string schedule = "linear";
   int64_t warmup_steps = 0;
   double warmup_ratio = 0.0;
@@ -101,5 +102,16 @@ struct TrainSettings {
 // Throws std::invalid_argument naming the key when a value does not parse or
 // is out of range.
 TrainSettings typed_settings(const ConfigValues& values);
+
+// What only `pretrain` reads (pretrain.*); the rest of its settings are
+// TrainSettings (training.max_seq_len is the packed sequence length).
+struct PretrainSettings {
+  double mask_prob = 0.15;
+  bool whole_word_mask = false;
+  double rtd_weight = 50.0;
+  int64_t generator_layers = 0;  // 0: half the discriminator's
+  int64_t eval_sequences = 64;
+};
+PretrainSettings typed_pretrain_settings(const ConfigValues& values);
 
 }  // namespace deberta

@@ -43,6 +43,14 @@ TrainerState state_from_json(const nlohmann::json& j, const std::string& source)
   }
 }
 
+void require_same_world_size(const TrainerState& state, int world, const std::string& run_dir) {
+  if (state.world_size != world)
+    throw std::runtime_error(
+        fmt::format("{}: the run was saved by {} process(es); resume it with {} (the global "
+                    "batch, and so the data order, depends on the number of processes)",
+                    run_dir, state.world_size, state.world_size));
+}
+
 NonFiniteStep::NonFiniteStep(int64_t step, const StepResult& result)
     : std::runtime_error(fmt::format("step {}: the loss became {} (gradient norm {}, lr {:.3g}); stopped", step,
                                      result.loss, result.grad_norm_before_clip, result.lr)),
@@ -56,8 +64,8 @@ FitOutcome fit(torch::nn::Module& module, const Objective& objective, Optimizati
     if (hooks.before_step) hooks.before_step(state);
     const StepInput input = source.next(state);
     state.examples_seen += input.examples;
-    const StepResult result =
-        train_step(module, objective, optimization, state.step, input.micro_batches, hooks.after_backward);
+    const StepResult result = train_step(module, objective, optimization, state.step, input.micro_batches,
+                                         hooks.after_backward, hooks.profile);
     const int64_t epoch = state.epoch;
     ++state.step;
     state.next_batch += input.micro_batches.size();

@@ -45,6 +45,9 @@ struct TrainerState {
 };
 
 nlohmann::json state_to_json(const TrainerState& state);
+// A resumed run needs as many processes as saved it: the global batch, and so
+// the data order, depends on their number. Throws std::runtime_error naming `run_dir`.
+void require_same_world_size(const TrainerState& state, int world, const std::string& run_dir);
 // Throws std::runtime_error naming `source` on a missing or mistyped field.
 TrainerState state_from_json(const nlohmann::json& json, const std::string& source);
 
@@ -80,6 +83,7 @@ struct TrainerHooks {
   // May set state.stop.
   std::function<void(TrainerState& state, int64_t epoch)> evaluate;
   CheckpointWriter* checkpoints = nullptr;
+  StepProfile* profile = nullptr;  // bench --breakdown: each step's phases timed
 };
 
 struct LoopSettings {

@@ -38,4 +38,11 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
+void append_line(const std::string& path, std::string_view line) {
+  std::ofstream out(path, std::ios::app | std::ios::binary);
+  out << line << '\n';
+  out.close();
+  if (!out) throw std::runtime_error(path + ": cannot append a line (disk full?)");
+}
+
 }  // namespace deberta

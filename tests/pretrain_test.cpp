@@ -1,0 +1,254 @@
+// Pre-training: one RTD+GDES step against scripts/rtd-golden.py's golden.
+#include <torch/torch.h>
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <string>
+
+#include "golden.h"
+#include "io/safetensors.h"
+#include "model/config.h"
+#include "model/pretraining.h"
+#include "model/weights.h"
+#include "test_support.h"
+#include "train/pretrain_data.h"
+
+using namespace deberta;
+
+namespace {
+
+torch::Tensor long_matrix(const nlohmann::json& node) {
+  const auto shape = node.at("shape").get<std::vector<int64_t>>();
+  const auto data = node.at("data").get<std::vector<int64_t>>();
+  return torch::tensor(data, torch::kLong).view(shape);
+}
+
+DebertaConfig without_dropout(DebertaConfig config) {
+  config.hidden_dropout_prob = 0.0;
+  config.attention_probs_dropout_prob = 0.0;
+  return config;
+}
+
+}  // namespace
+
+TEST_CASE("one RTD step with GDES reproduces the golden MLM and RTD losses and every gradient norm") {
+  const std::string fixture = test::fixture_dir("deberta-v3-tiny");
+  const std::string golden_dir = test::data_path("rtd");
+  const auto golden = test::read_json(golden_dir + "/rtd_golden.json");
+
+  RtdModel model(without_dropout(load_config(golden_dir + "/generator/config.json")),
+                 without_dropout(load_config(fixture + "/config.json")));
+  LoadOptions strict;
+  strict.strict = true;
+  strict.source = "generator";
+  load_weights(*model->generator, read_safetensors(golden_dir + "/generator/model.safetensors"), strict);
+  auto discriminator = read_safetensors(fixture + "/model.safetensors");
+  for (const auto& [name, tensor] : read_safetensors(golden_dir + "/discriminator_head.safetensors"))
+    discriminator[name] = tensor;
+  // E_delta starts at zero; the pooler and classifier of the fixture have no place in it.
+  discriminator["deberta.embeddings.word_embeddings.weight"].zero_();
+  LoadOptions lenient;
+  lenient.source = "discriminator";
+  const auto report = load_weights(*model->discriminator, discriminator, lenient);
+  INFO("expected every discriminator weight to come from the fixture or the golden head");
+  REQUIRE(report.initialised.empty());
+
+  RtdBatch batch;
+  batch.original = long_matrix(golden.at("input_ids"));
+  batch.masked.input_ids = long_matrix(golden.at("masked_input_ids"));
+  batch.masked.attention_mask = long_matrix(golden.at("attention_mask"));
+  batch.masked.token_type_ids = torch::zeros_like(batch.original);
+  batch.mlm_labels = long_matrix(golden.at("mlm_labels"));
+  const auto samples = long_matrix(golden.at("discriminator_input_ids"));
+
+  const auto losses = rtd_losses(model, batch, golden.at("procedure").at("rtd_weight").get<double>(), samples);
+  CHECK(torch::equal(losses.discriminator_inputs, samples));
+  CHECK(losses.mlm.item<double>() == Approx(golden.at("mlm_loss").get<double>()).epsilon(1e-4));
+  CHECK(losses.rtd.item<double>() == Approx(golden.at("rtd_loss").get<double>()).epsilon(1e-4));
+  CHECK(losses.total.item<double>() == Approx(golden.at("total_loss").get<double>()).epsilon(1e-4));
+
+  losses.total.backward();
+  std::map<std::string, double> norms;
+  for (const auto& item : model->named_parameters())
+    if (item.value().grad().defined()) norms[item.key()] = item.value().grad().norm().item<double>();
+  for (const auto& [name, expected] : golden.at("grad_norms").items()) {
+    INFO(name << ": expected a gradient norm of " << expected.get<double>() << " within 1e-4 relative");
+    // A parameter the golden has but whose gradient is undefined here counts as 0.
+    const double got = norms.count(name) ? norms.at(name) : 0.0;
+    CHECK(got == Approx(expected.get<double>()).epsilon(1e-4).margin(1e-6));
+  }
+  INFO("expected the same set of parameters with gradients as the golden");
+  CHECK(norms.size() == golden.at("grad_norms").size());
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+using deberta::test::data_parallel_command;
+using deberta::test::json_lines;
+using deberta::test::read_text;
+using deberta::test::run_cli;
+using deberta::test::run_shell;
+using deberta::test::ScratchDir;
+
+// The NSMC sample's training texts, one per line: the corpus of these tests.
+fs::path nsmc_corpus(const ScratchDir& scratch) {
+  const fs::path corpus = scratch.file("nsmc-train.txt");
+  std::ifstream in(std::string(DEBERTA_BENCH_TEST_DATA) + "/../../data/samples/nsmc/ratings_train.txt");
+  REQUIRE(in.good());
+  std::ofstream out(corpus);
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    const auto first = line.find('\t'), second = line.find('\t', first + 1);
+    if (first != std::string::npos && second != std::string::npos)
+      out << line.substr(first + 1, second - first - 1) << '\n';
+  }
+  return corpus;
+}
+
+// 50 steps of a small generator/discriminator pair on 64-token sequences.
+std::string quick_pretrain(const fs::path& corpus, const fs::path& run, int steps) {
+  return "--threads 1 pretrain --corpus '" + corpus.string() + "' --output-dir '" + run.string() +
+         "' --set training.max_steps=" + std::to_string(steps) +
+         " --set training.batch_size=8 --set training.max_seq_len=64 --set training.logging_steps=1"
+         " --set evaluation.every_steps=25 --set pretrain.eval_sequences=16 --set optimizer.lr=2e-3";
+}
+
+double mean_of(const std::vector<nlohmann::json>& lines, const char* key, size_t from, size_t to) {
+  double sum = 0;
+  for (size_t i = from; i < to; ++i) sum += lines[i].at(key).get<double>();
+  return sum / static_cast<double>(to - from);
+}
+
+std::vector<nlohmann::json> training_lines(const fs::path& run) {
+  std::vector<nlohmann::json> out;
+  for (const auto& line : json_lines(read_text((run / "metrics.jsonl").string())))
+    if (line.contains("loss")) out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("pretrain on the NSMC sample lowers both losses over 50 steps and writes HF directories") {
+  const ScratchDir scratch;
+  const auto corpus = nsmc_corpus(scratch);
+  const fs::path run = scratch.file("run");
+  const auto result = run_cli(quick_pretrain(corpus, run, 50));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const auto lines = training_lines(run);
+  REQUIRE(lines.size() == 50);
+  const double mlm_first = mean_of(lines, "mlm_loss", 0, 10), mlm_last = mean_of(lines, "mlm_loss", 40, 50);
+  const double rtd_first = mean_of(lines, "rtd_loss", 0, 10), rtd_last = mean_of(lines, "rtd_loss", 40, 50);
+  INFO("mean of steps 1-10 against 41-50: MLM " << mlm_first << " -> " << mlm_last << ", RTD " << rtd_first << " -> "
+                                                << rtd_last << "; expected both lower");
+  CHECK(mlm_last < mlm_first);
+  CHECK(rtd_last < rtd_first);
+  for (const char* file :
+       {"discriminator/config.json", "discriminator/model.safetensors", "discriminator/spm.model",
+        "generator/config.json", "generator/model.safetensors", "results.json", "learning-curves.svg"})
+    CHECK(fs::exists(run / file));
+  CHECK_FALSE(fs::exists(run / "checkpoint-last"));
+  const auto generator = deberta::read_safetensors((run / "generator/model.safetensors").string());
+  CHECK(generator.count("lm_predictions.lm_head.bias") == 1);
+  const auto discriminator = deberta::read_safetensors((run / "discriminator/model.safetensors").string());
+  CHECK(discriminator.count("mask_predictions.classifier.weight") == 1);
+  INFO("the discriminator's word embeddings are E + E_delta, not E_delta alone");
+  CHECK(discriminator.at("deberta.embeddings.word_embeddings.weight").abs().sum().item<double>() > 0);
+
+  SECTION("its discriminator fine-tunes with finetune --model") {
+    const fs::path tuned = scratch.file("tuned");
+    const auto finetune = run_cli("--threads 1 finetune --task nsmc --model '" + (run / "discriminator").string() +
+                                  "' --output-dir '" + tuned.string() + "'" + deberta::test::kQuick);
+    INFO(finetune.output);
+    CHECK(finetune.exit_code == 0);
+    CHECK(fs::exists(tuned / "results.json"));
+  }
+}
+
+TEST_CASE("a pretrain run stopped and resumed ends bit-identical to an uninterrupted one") {
+  const ScratchDir scratch;
+  const auto corpus = nsmc_corpus(scratch);
+  const fs::path whole = scratch.file("whole"), split = scratch.file("split");
+  auto result = run_cli(quick_pretrain(corpus, whole, 20));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  result = run_cli(quick_pretrain(corpus, split, 20) + " --stop-after-steps 10");
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(fs::exists(split / "checkpoint-last"));
+  result = run_cli("--threads 1 pretrain --resume '" + split.string() + "'");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("resuming") != std::string::npos);
+  INFO("expected the same metrics and the same weights, byte for byte");
+  CHECK(read_text((whole / "metrics.jsonl").string()) == read_text((split / "metrics.jsonl").string()));
+  for (const char* file : {"discriminator/model.safetensors", "generator/model.safetensors"})
+    CHECK(read_text((whole / file).string()) == read_text((split / file).string()));
+}
+
+TEST_CASE("pretrain runs as two processes on Gloo and lowers its loss") {
+  const ScratchDir scratch;
+  const auto corpus = nsmc_corpus(scratch);
+  const fs::path run = scratch.file("two");
+  const auto result = run_shell(data_parallel_command(2, quick_pretrain(corpus, run, 20)));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("2 process(es)") != std::string::npos);
+  const auto lines = training_lines(run);
+  REQUIRE(lines.size() == 20);
+  CHECK(mean_of(lines, "loss", 15, 20) < mean_of(lines, "loss", 0, 5));
+  CHECK(fs::exists(run / "discriminator/model.safetensors"));
+}
+
+TEST_CASE("masking chooses about mask_prob of the tokens, never a special one, 80/10/10, and whole words together") {
+  PackedCorpus corpus;
+  corpus.length = 64;
+  const int64_t rows = 200;
+  // [CLS] 62 pieces [SEP]; every third piece starts a word; piece ids 10..99.
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < corpus.length; ++c) {
+      const bool edge = c == 0 || c == corpus.length - 1;
+      corpus.ids.push_back(edge ? (c == 0 ? 1 : 2) : static_cast<int32_t>(10 + (r * 7 + c) % 90));
+      corpus.word_starts.push_back(edge || c % 3 == 1 ? 1 : 0);
+    }
+  }
+  MaskingOptions options;
+  options.mask_id = 100;
+  options.pad_id = 0;
+  options.vocab_size = 101;
+  options.special_ids = {0, 1, 2, 3, 100};
+  std::vector<int64_t> all(rows);
+  std::iota(all.begin(), all.end(), 0);
+
+  const Batch batch = mask_rows(corpus, all, options, 7);
+  const auto chosen = batch.labels.ge(0);
+  const double share = chosen.sum().item<double>() / (rows * 62.0);
+  INFO("chosen share " << share << ", expected about 0.15");
+  CHECK(share == Approx(0.15).margin(0.01));
+  CHECK_FALSE(chosen.select(1, 0).any().item<bool>());
+  CHECK_FALSE(chosen.select(1, 63).any().item<bool>());
+  const auto ids = batch.inputs.input_ids;
+  const double masked = (ids.eq(100) & chosen).sum().item<double>() / chosen.sum().item<double>();
+  const double kept = (ids.eq(batch.labels) & chosen).sum().item<double>() / chosen.sum().item<double>();
+  INFO("[MASK] share " << masked << ", kept share " << kept << "; expected about 0.8 and 0.1 (plus chance repeats)");
+  CHECK(masked == Approx(0.8).margin(0.03));
+  CHECK(kept == Approx(0.1).margin(0.03));
+  INFO("the same rows and seed mask the same; another seed does not");
+  CHECK(torch::equal(mask_rows(corpus, all, options, 7).inputs.input_ids, ids));
+  CHECK_FALSE(torch::equal(mask_rows(corpus, all, options, 8).inputs.input_ids, ids));
+
+  options.whole_word = true;
+  const Batch words = mask_rows(corpus, all, options, 7);
+  const auto word_chosen = words.labels.ge(0);
+  // Pieces 1, 2, 3 form a word, 4, 5, 6 the next, ...: all or none of each is chosen.
+  for (int64_t start = 1; start + 2 < 63; start += 3) {
+    const auto first = word_chosen.select(1, start);
+    CHECK(torch::equal(first, word_chosen.select(1, start + 1)));
+    CHECK(torch::equal(first, word_chosen.select(1, start + 2)));
+  }
+}
