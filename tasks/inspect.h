@@ -35,4 +35,12 @@ InspectReport inspect_data(const TaskSpec& task, const std::string& data_dir, co
 int run_inspect_data(const std::string& task_argument, const std::string& data_dir_flag,
                      const std::vector<std::string>& option_assignments, std::ostream& out, std::ostream& err);
 
+// inspect-data --texts SPLIT: the split's texts as finetune reads them, one
+// per line, a pair's second text on the line after its first; train is the
+// rows finetune trains on (a dev slice held out of the train file is left
+// out). The corpus of a pre-training that must never see dev or test text.
+// Throws on a missing file or bad data, naming it.
+void print_split_texts(const std::string& task_argument, const std::string& data_dir_flag,
+                       const std::vector<std::string>& option_assignments, const std::string& split, std::ostream& out);
+
 }  // namespace deberta

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -70,4 +71,37 @@ TEST_CASE("inspect-data reads the data directory from DEBERTA_BENCH_DATA") {
   CHECK(result.exit_code == 0);
   CHECK(result.output.find("\"data_dir\": \"" + samples_dir() + "\"") != std::string::npos);
   CHECK(result.output.find("\"rows\": 2000") != std::string::npos);
+}
+
+TEST_CASE("inspect-data --texts prints the training texts finetune reads, without the dev slice or test") {
+  const auto texts = [](const char* task, const char* split) {
+    const auto result = deberta::test::run_cli(std::string("inspect-data --task ") + task + " --data-dir '" +
+                                               samples_dir() + "' --texts " + split);
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    std::set<std::string> lines;
+    size_t count = 0;
+    std::istringstream in(result.output);
+    for (std::string line; std::getline(in, line); ++count) lines.insert(line);
+    return std::make_pair(count, lines);
+  };
+  const auto rows = [](const char* task, const std::string& split) {
+    for (const auto& data : deberta::load_task_data(deberta::resolve_task(task), samples_dir()))
+      if (data.name == split) return data.examples.size();
+    FAIL("no split " << split);
+    return size_t{0};
+  };
+  const auto [train_count, train] = texts("nsmc", "train");
+  INFO("expected one line per training row of finetune's train split");
+  CHECK(train_count == rows("nsmc", "train"));
+  const auto [dev_count, dev] = texts("nsmc", "dev");
+  CHECK(dev_count == rows("nsmc", "dev"));
+  // The dev slice is held out of the same file: none of its texts may leak
+  // into train's unless the file repeats a text.
+  size_t shared = 0;
+  for (const auto& line : dev) shared += train.count(line);
+  CHECK(shared < dev.size() / 20);
+  INFO("a pair task prints both texts of a row");
+  const auto [pair_count, pairs] = texts("korsts", "train");
+  CHECK(pair_count == 2 * rows("korsts", "train"));
 }

@@ -271,12 +271,20 @@ int main(int argc, char** argv) {
   check->add_flag("--update", o.update, "Rewrite the baseline from the results and print what changed");
 
   std::vector<std::string> inspect_options;
+  std::string texts_split;
   auto* inspect = command("inspect-data", "Validate a task's data files and print their counts as JSON", [&] {
+    if (!texts_split.empty()) {
+      deberta::print_split_texts(o.task, o.data_dir, inspect_options, texts_split, std::cout);
+      return 0;
+    }
     return deberta::run_inspect_data(o.task, o.data_dir, inspect_options, std::cout, std::cerr);
   });
   inspect->add_option("--task", o.task, "Task name, or a task YAML file (path ending in .yaml)")->required();
   inspect->add_option("--data-dir", o.data_dir, "Data directory (default: $DEBERTA_BENCH_DATA or data/)");
   inspect->add_option("--option", inspect_options, "Task data option KEY=VALUE, e.g. drop_ns=true (repeatable)");
+  inspect->add_option("--texts", texts_split,
+                      "Print SPLIT's texts one per line instead (train: the rows finetune trains on, without its "
+                      "dev slice)");
 
   auto* replay = command("replay", "Replay a recorded training run through the trainer", [&o, &device] {
     deberta::replay_training_record(o.model, o.record, device, std::cout);

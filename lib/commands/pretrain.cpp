@@ -16,6 +16,7 @@
 #include "model/weights.h"
 #include "runtime/device.h"
 #include "runtime/distributed.h"
+#include "runtime/precision.h"
 #include "runtime/runtime.h"
 #include "tokenizer/tokenizer.h"
 #include "train/checkpoints.h"
@@ -188,9 +189,15 @@ void initialise(const Job& job, RtdModel& model, std::ostream& log) {
 nlohmann::ordered_json evaluate(RtdModel& model, const PackedCorpus& corpus, const MaskingOptions& masking,
                                 const Job& job, int64_t held_out) {
   const int64_t first = corpus.sequences() - held_out;
-  auto generator = at::detail::getDefaultCPUGenerator();
-  const auto saved = generator.get_state();
+  // The generators the sampling draws from: the CPU's, and the GPU's on CUDA.
+  std::vector<std::pair<at::Generator, torch::Tensor>> saved;
+  saved.emplace_back(at::detail::getDefaultCPUGenerator(), at::detail::getDefaultCPUGenerator().get_state());
+  if (job.device.is_cuda()) {
+    at::Generator device_generator = at::globalContext().defaultGenerator(job.device);
+    saved.emplace_back(device_generator, device_generator.get_state());
+  }
   torch::manual_seed(job.settings.seed + 1);
+  const Precision precision = parse_precision(job.settings.precision);
   model->eval();
   torch::NoGradGuard no_grad;
   double mlm_sum = 0, rtd_sum = 0, chosen = 0, correct = 0, tokens = 0, rtd_correct = 0;
@@ -201,7 +208,11 @@ nlohmann::ordered_json evaluate(RtdModel& model, const PackedCorpus& corpus, con
       rows.push_back(r);
     const Batch batch = to_device(mask_rows(corpus, rows, masking, job.settings.seed + 1), job.device);
     const auto original = torch::where(batch.labels.ge(0), batch.labels, batch.inputs.input_ids);
-    const auto losses = rtd_losses(model, {batch.inputs, original, batch.labels}, job.pretrain.rtd_weight);
+    RtdLosses losses;
+    {
+      AutocastGuard autocast(job.device, precision);
+      losses = rtd_losses(model, {batch.inputs, original, batch.labels}, job.pretrain.rtd_weight);
+    }
     const auto picked = batch.labels.ge(0);
     const double n_chosen = picked.sum().item<double>();
     const auto keep = batch.inputs.attention_mask.ne(0);
@@ -217,7 +228,7 @@ nlohmann::ordered_json evaluate(RtdModel& model, const PackedCorpus& corpus, con
     for (int64_t i = 0; i < logits.numel(); ++i)
       scored.emplace_back(logits.data_ptr<float>()[i], labels.data_ptr<bool>()[i]);
   }
-  generator.set_state(saved);
+  for (auto& [generator, state] : saved) generator.set_state(state);
   model->train();
   // AUC as the Mann-Whitney statistic, ties counted half.
   std::sort(scored.begin(), scored.end());
@@ -333,16 +344,19 @@ std::string run_pretrain(const PretrainOptions& options, std::ostream& log) {
   }
   out << fmt::format(
       "pretrain: discriminator {} layers x {}, generator {} layers; {} training / {} held-out sequences of {}; "
-      "{} steps ({} per epoch), batch {} x {} process(es); device {}\n",
+      "{} steps ({} per epoch), batch {} x {} process(es); device {}, precision {}\n",
       job.discriminator.num_hidden_layers, job.discriminator.hidden_size, job.generator.num_hidden_layers,
       corpus.sequences() - held_out, held_out, corpus.length, total_steps, batches.steps_per_epoch(),
-      job.settings.batch_size, world, device_description(job.device));
+      job.settings.batch_size, world, device_description(job.device), job.settings.precision);
 
   // The last micro-batch's two losses, read at the logging steps only.
   torch::Tensor last_mlm, last_rtd;
+  const Precision precision = parse_precision(job.settings.precision);
   const Objective objective = [&](const Batch& batch) {
     const Batch on_device = to_device(batch, job.device);
     const auto original = torch::where(on_device.labels.ge(0), on_device.labels, on_device.inputs.input_ids);
+    // The losses themselves are computed in fp32 (rtd_losses casts the logits).
+    AutocastGuard autocast(job.device, precision);
     auto losses = rtd_losses(model, {on_device.inputs, original, on_device.labels}, job.pretrain.rtd_weight);
     last_mlm = losses.mlm.detach();
     last_rtd = losses.rtd.detach();
@@ -397,6 +411,7 @@ std::string run_pretrain(const PretrainOptions& options, std::ostream& log) {
         {"world_size", world},
         {"threads", options.threads},
         {"device", device_description(job.device)},
+        {"precision", job.settings.precision},
         {"dev", last_eval},
         {"torch", torch_version()}};
     write_file_atomically(run_layout::path(run_dir, run_layout::kResults), results.dump(2) + "\n");
