@@ -124,18 +124,12 @@ void print_split_texts(const std::string& task_argument, const std::string& data
                        const std::vector<std::string>& option_assignments, const std::string& split,
                        std::ostream& out) {
   const TaskSpec task = resolve_task(task_argument);
-  if (task.find_split(split) == nullptr)
-    throw std::invalid_argument("--texts " + split + ": task " + task.name + " has no such split");
-  for (const auto& data :
-       load_task_data(task, resolve_data_dir(data_dir_flag), parse_option_assignments(option_assignments))) {
-    if (data.name != split) continue;
-    for (const auto& example : data.examples) {
-      out << example.text_a << '\n';
-      if (example.text_b && !example.text_b->empty()) out << *example.text_b << '\n';
-    }
-    return;
+  const SplitData data =
+      load_split(task, split, resolve_data_dir(data_dir_flag), parse_option_assignments(option_assignments));
+  for (const auto& example : data.examples) {
+    out << example.text_a << '\n';
+    if (example.text_b && !example.text_b->empty()) out << *example.text_b << '\n';
   }
-  throw std::runtime_error("--texts " + split + ": task " + task.name + " did not load that split");
 }
 
 }  // namespace deberta

@@ -213,3 +213,12 @@ TEST_CASE("compute_metrics rejects a metric name that does not fit the task") {
   CHECK_THROWS_WITH(deberta::compute_metrics({"accuracy"}, Scores{1, 2}, Scores{1, 2}),
                     Catch::Contains("'accuracy' is not a regression metric"));
 }
+
+TEST_CASE("roc_auc is the Mann-Whitney statistic, ties counting half, and empty for one class") {
+  // sklearn.metrics.roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
+  CHECK(deberta::roc_auc({0.1, 0.4, 0.35, 0.8}, {false, false, true, true}).value() == Approx(0.75));
+  CHECK(deberta::roc_auc({1.0, 1.0}, {false, true}).value() == Approx(0.5));
+  CHECK(deberta::roc_auc({0.2, 0.9}, {false, true}).value() == Approx(1.0));
+  INFO("expected no value when every label is the same");
+  CHECK_FALSE(deberta::roc_auc({0.2, 0.9}, {true, true}).has_value());
+}

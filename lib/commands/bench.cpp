@@ -30,6 +30,7 @@
 #include "train/optimizer.h"
 #include "train/step_profile.h"
 #include "train/trainer.h"
+#include "util/environment.h"
 #include "util/resources.h"
 
 namespace deberta {
@@ -102,7 +103,7 @@ Optimization bench_optimization(Model& model) {
   schedule.type = ScheduleType::constant_with_warmup;
   schedule.lr = 1e-5;
   Optimization optimization{make_adamw(model.module(), {0.9, 0.999, 1e-6, 0.01}), schedule, 1.0};
-  if (model.precision == Precision::kFp16) optimization.scaler = LossScaler(LossScaler::Options{});
+  optimization.scaler = loss_scaler_for(model.precision);
   return optimization;
 }
 
@@ -115,10 +116,7 @@ void train_steps(Model& model, BatchSource& source, int64_t steps,
   Optimization optimization = bench_optimization(model);
   TrainerHooks hooks;
   hooks.profile = profile;
-  if (data_parallel) {
-    hooks.after_backward = data_parallel->after_backward();
-    hooks.before_step = data_parallel->before_step(0);
-  }
+  if (data_parallel) data_parallel->install(hooks, 0);
   auto last = Clock::now();
   hooks.on_step = [&](const TrainerState&, const StepInput& input, const StepResult&, int64_t) {
     synchronize(model.device);
@@ -137,11 +135,6 @@ void train_steps(Model& model, BatchSource& source, int64_t steps,
   }
 }
 
-std::string environment_variable(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? value : "(unset)";
-}
-
 // What every mode reports of where it ran. The thread pools are what
 // --threads set; OMP_NUM_THREADS and MKL_NUM_THREADS are shown because a
 // launcher may set them (torchrun sets OMP_NUM_THREADS=1), but --threads
@@ -152,8 +145,8 @@ nlohmann::ordered_json environment(const BenchOptions& options, const Model& mod
           {"threads", options.threads},
           {"intra_op_threads", at::get_num_threads()},
           {"inter_op_threads", at::get_num_interop_threads()},
-          {"OMP_NUM_THREADS", environment_variable("OMP_NUM_THREADS")},
-          {"MKL_NUM_THREADS", environment_variable("MKL_NUM_THREADS")},
+          {"OMP_NUM_THREADS", environment_variable("OMP_NUM_THREADS", "(unset)")},
+          {"MKL_NUM_THREADS", environment_variable("MKL_NUM_THREADS", "(unset)")},
           // The process's peak resident memory (what bench-hf.py reports for
           // transformers), and on a GPU its peak allocated device memory.
           {"peak_rss_mb", static_cast<double>(peak_rss_bytes()) / (1024.0 * 1024.0)},

@@ -58,6 +58,7 @@ struct Job {
   TrainSettings settings;
   bool resuming = false;
   c10::Device device{c10::kCPU};
+  std::string device_name;  // device_description(device), read once (it reads /proc/cpuinfo)
 
   bool builtin_model() const { return model_dir.empty(); }
   // Where the config, the tokenizer and any weights are read from.
@@ -102,6 +103,7 @@ Job resolve_job(const FinetuneOptions& options) {
                     ? o.output_dir
                     : fmt::format("runs/{}-{}-seed{}", job.task.name, job.model_name, job.settings.seed);
   job.device = resolve_device(o.device);
+  job.device_name = device_description(job.device);
   return job;
 }
 
@@ -140,8 +142,7 @@ void start_run_directory(const Job& job, const std::string& metrics_path) {
                   "--config this-file)\nrun:\n  task: {}\n  model: {}\n  model_name: {}\n  data_dir: {}\n"
                   "  device: {}  # where it ran; a re-run takes --device\n",
                   job.task.source == "builtin" ? job.task.name : job.task.source,
-                  job.builtin_model() ? kBuiltinModel : job.model_dir, job.model_name, job.data_dir,
-                  device_description(job.device)) +
+                  job.builtin_model() ? kBuiltinModel : job.model_dir, job.model_name, job.data_dir, job.device_name) +
           config_to_yaml(job.values));
   write_file_atomically(metrics_path, "");
 }
@@ -186,11 +187,7 @@ Model build_job_model(const Job& job, const Tokenizer& tokenizer, bool from_stat
   ModelOptions options;
   options.labels = job.task.is_regression() ? std::vector<std::string>{"score"} : job.task.labels;
   const TrainSettings& s = job.settings;
-  options.adjust_config = [&s](DebertaConfig& config) {
-    if (s.hidden_dropout_prob) config.hidden_dropout_prob = *s.hidden_dropout_prob;
-    if (s.attention_probs_dropout_prob) config.attention_probs_dropout_prob = *s.attention_probs_dropout_prob;
-    if (s.cls_dropout) config.cls_dropout = *s.cls_dropout;
-  };
+  options.adjust_config = [&s](DebertaConfig& config) { apply_model_overrides(config, s); };
   options.weights = from_state            ? WeightsSource::kNone
                     : job.builtin_model() ? WeightsSource::kIfPresent
                                           : WeightsSource::kRequired;
@@ -321,7 +318,7 @@ nlohmann::ordered_json results_record(const Job& job, Model& model, const Traine
   results["train_examples_per_second"] = state.examples_seen / std::max(state.train_seconds, 1e-9);
   results["warnings"] = state.warnings;
   results["data"] = data;
-  results["device"] = device_description(job.device);
+  results["device"] = job.device_name;
   results["precision"] = settings.precision;
   const CudaInfo cuda = cuda_info();
   results["versions"] = {
@@ -393,7 +390,7 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
         "protocol: offline. It trains on the dev file less a seeded tenth (which becomes dev) and tests on test, "
         "because the train file is not at hand. Its scores are NOT comparable to the model card.");
   set_tf32(settings.allow_tf32);
-  display.message(fmt::format("device: {}, precision {}", device_description(job.device), settings.precision));
+  display.message(fmt::format("device: {}, precision {}", job.device_name, settings.precision));
   if (settings.precision == "bf16" && job.device.is_cpu())
     if (const auto warning = bf16_emulation_warning(cpu_features())) display.message(*warning);
   if (group)
@@ -452,10 +449,7 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
               settings.group_by_length, settings.seed, pad_id, task.is_regression(), job.device,
               group ? group->rank() : 0, world});
   TrainerHooks hooks;
-  if (data_parallel) {
-    hooks.after_backward = data_parallel->after_backward();
-    hooks.before_step = data_parallel->before_step(settings.seed);
-  }
+  if (data_parallel) data_parallel->install(hooks, settings.seed);
   hooks.on_step = [&](const TrainerState& s, const StepInput&, const StepResult& result, int64_t epoch) {
     if (!result.finite) return;
     if (result.skipped)

@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "eval/metrics.h"
 #include "eval/plot.h"
 #include "eval/run_layout.h"
 #include "io/checkpoint.h"
@@ -50,6 +51,7 @@ struct Job {
   std::string tokenizer_dir;
   bool resuming = false;
   c10::Device device{c10::kCPU};
+  Precision precision = Precision::kFp32;  // training.precision, parsed
 };
 
 nlohmann::json inputs_to_json(const PretrainOptions& o) {
@@ -57,12 +59,6 @@ nlohmann::json inputs_to_json(const PretrainOptions& o) {
           {"model_config", o.model_config},
           {"init_discriminator", o.init_discriminator},
           {"tokenizer", o.tokenizer_dir}};
-}
-
-void apply_dropout_overrides(DebertaConfig& config, const TrainSettings& settings) {
-  if (settings.hidden_dropout_prob) config.hidden_dropout_prob = *settings.hidden_dropout_prob;
-  if (settings.attention_probs_dropout_prob)
-    config.attention_probs_dropout_prob = *settings.attention_probs_dropout_prob;
 }
 
 Job resolve_job(const PretrainOptions& options) {
@@ -104,13 +100,14 @@ Job resolve_job(const PretrainOptions& options) {
                                   : !o.model_config.empty() ? o.model_config
                                                             : (fs::path(builtin_model_dir()) / "config.json").string();
   job.discriminator = load_config(config_path);
-  apply_dropout_overrides(job.discriminator, job.settings);
+  apply_model_overrides(job.discriminator, job.settings);
   job.generator = generator_config(job.discriminator, job.pretrain.generator_layers);
   job.tokenizer_dir = !o.tokenizer_dir.empty()        ? o.tokenizer_dir
                       : !o.init_discriminator.empty() ? o.init_discriminator
                                                       : builtin_model_dir();
   job.inputs = o;
   job.device = resolve_device(o.device);
+  job.precision = parse_precision(job.settings.precision);
   return job;
 }
 
@@ -130,10 +127,9 @@ class PretrainCheckpoints : public CheckpointWriter {
   void save_resume_state(TrainerState& state) override {
     if (!writer_) return;
     state.metrics_bytes = fs::file_size(metrics_path_);
-    write_checkpoint_files(dir_, config_to_json(job_.discriminator).dump(2) + "\n", model_tensors(*model_),
-                           job_.tokenizer_dir,
-                           {{run_layout::kTrainerState, state_to_json(state).dump(2) + "\n"},
-                            {run_layout::kOptimizerState, training_state_bytes(optimization_, job_.device)}});
+    write_checkpoint(dir_, job_.discriminator, model_tensors(*model_), job_.tokenizer_dir,
+                     {{run_layout::kTrainerState, state_to_json(state).dump(2) + "\n"},
+                      {run_layout::kOptimizerState, training_state_bytes(optimization_, job_.device)}});
   }
 
   TrainerState restore() {
@@ -148,7 +144,6 @@ class PretrainCheckpoints : public CheckpointWriter {
     return state;
   }
 
-  bool exists() const { return fs::exists(fs::path(dir_) / run_layout::kTrainerState); }
   void remove() {
     std::error_code ignored;
     if (writer_) fs::remove_all(dir_, ignored);
@@ -182,6 +177,16 @@ void initialise(const Job& job, RtdModel& model, std::ostream& log) {
   discriminator_words.zero_();  // E_delta
 }
 
+// The generator and the discriminator on one masked batch (moved to the
+// device), under autocast at the run's precision: training and evaluation
+// alike. rtd_losses computes the losses themselves in fp32.
+RtdLosses rtd_forward(RtdModel& model, const Batch& masked, const Job& job) {
+  const Batch batch = to_device(masked, job.device);
+  const auto original = torch::where(batch.labels.ge(0), batch.labels, batch.inputs.input_ids);
+  AutocastGuard autocast(job.device, job.precision);
+  return rtd_losses(model, {batch.inputs, original, batch.labels}, job.pretrain.rtd_weight);
+}
+
 // The held-out sequences, masked with a fixed seed: MLM accuracy over the
 // chosen tokens, RTD accuracy and AUC over the non-padding tokens, and both
 // losses. Sampling draws from a generator seeded here and restored after,
@@ -197,22 +202,17 @@ nlohmann::ordered_json evaluate(RtdModel& model, const PackedCorpus& corpus, con
     saved.emplace_back(device_generator, device_generator.get_state());
   }
   torch::manual_seed(job.settings.seed + 1);
-  const Precision precision = parse_precision(job.settings.precision);
   model->eval();
   torch::NoGradGuard no_grad;
   double mlm_sum = 0, rtd_sum = 0, chosen = 0, correct = 0, tokens = 0, rtd_correct = 0;
-  std::vector<std::pair<float, bool>> scored;
+  std::vector<double> scores;
+  std::vector<bool> replaced;
   for (int64_t start = first; start < corpus.sequences(); start += job.settings.eval_batch_size) {
     std::vector<int64_t> rows;
     for (int64_t r = start; r < std::min(corpus.sequences(), start + job.settings.eval_batch_size); ++r)
       rows.push_back(r);
     const Batch batch = to_device(mask_rows(corpus, rows, masking, job.settings.seed + 1), job.device);
-    const auto original = torch::where(batch.labels.ge(0), batch.labels, batch.inputs.input_ids);
-    RtdLosses losses;
-    {
-      AutocastGuard autocast(job.device, precision);
-      losses = rtd_losses(model, {batch.inputs, original, batch.labels}, job.pretrain.rtd_weight);
-    }
+    const RtdLosses losses = rtd_forward(model, batch, job);  // the batch is already there
     const auto picked = batch.labels.ge(0);
     const double n_chosen = picked.sum().item<double>();
     const auto keep = batch.inputs.attention_mask.ne(0);
@@ -225,34 +225,18 @@ nlohmann::ordered_json evaluate(RtdModel& model, const PackedCorpus& corpus, con
     rtd_correct += (losses.rtd_logits.gt(0).eq(losses.replaced) & keep).sum().item<double>();
     const auto logits = losses.rtd_logits.masked_select(keep).to(torch::kCPU, torch::kFloat).contiguous();
     const auto labels = losses.replaced.masked_select(keep).to(torch::kCPU).contiguous();
-    for (int64_t i = 0; i < logits.numel(); ++i)
-      scored.emplace_back(logits.data_ptr<float>()[i], labels.data_ptr<bool>()[i]);
+    for (int64_t i = 0; i < logits.numel(); ++i) {
+      scores.push_back(logits.data_ptr<float>()[i]);
+      replaced.push_back(labels.data_ptr<bool>()[i]);
+    }
   }
   for (auto& [generator, state] : saved) generator.set_state(state);
   model->train();
-  // AUC as the Mann-Whitney statistic, ties counted half.
-  std::sort(scored.begin(), scored.end());
-  double positives = 0, negatives = 0, rank_sum = 0;
-  for (size_t i = 0; i < scored.size();) {
-    size_t j = i;
-    while (j < scored.size() && scored[j].first == scored[i].first) ++j;
-    const double mid_rank = (static_cast<double>(i + j) + 1) / 2;
-    for (size_t k = i; k < j; ++k) {
-      if (scored[k].second) {
-        positives += 1;
-        rank_sum += mid_rank;
-      } else {
-        negatives += 1;
-      }
-    }
-    i = j;
-  }
   nlohmann::ordered_json out;
   out["mlm_accuracy"] = chosen > 0 ? correct / chosen : 0.0;
   out["rtd_accuracy"] = tokens > 0 ? rtd_correct / tokens : 0.0;
-  out["rtd_auc"] = positives > 0 && negatives > 0
-                       ? nlohmann::ordered_json((rank_sum - positives * (positives + 1) / 2) / (positives * negatives))
-                       : nlohmann::ordered_json();
+  const auto auc = roc_auc(scores, replaced);
+  out["rtd_auc"] = auc ? nlohmann::ordered_json(*auc) : nlohmann::ordered_json();
   out["mlm_loss"] = chosen > 0 ? mlm_sum / chosen : 0.0;
   out["rtd_loss"] = tokens > 0 ? rtd_sum / tokens : 0.0;
   return out;
@@ -313,8 +297,7 @@ std::string run_pretrain(const PretrainOptions& options, std::ostream& log) {
   if (job.resuming) {
     if (writer) recover_interrupted_write(run_layout::path(run_dir, run_layout::kLastCheckpoint));
     if (group) group->barrier();
-    from_state =
-        fs::exists(fs::path(run_layout::path(run_dir, run_layout::kLastCheckpoint)) / run_layout::kTrainerState);
+    from_state = run_layout::has_resume_state(run_dir);
   }
   if (!from_state && writer) {
     fs::create_directories(run_dir);
@@ -351,22 +334,14 @@ std::string run_pretrain(const PretrainOptions& options, std::ostream& log) {
 
   // The last micro-batch's two losses, read at the logging steps only.
   torch::Tensor last_mlm, last_rtd;
-  const Precision precision = parse_precision(job.settings.precision);
   const Objective objective = [&](const Batch& batch) {
-    const Batch on_device = to_device(batch, job.device);
-    const auto original = torch::where(on_device.labels.ge(0), on_device.labels, on_device.inputs.input_ids);
-    // The losses themselves are computed in fp32 (rtd_losses casts the logits).
-    AutocastGuard autocast(job.device, precision);
-    auto losses = rtd_losses(model, {on_device.inputs, original, on_device.labels}, job.pretrain.rtd_weight);
+    const RtdLosses losses = rtd_forward(model, batch, job);
     last_mlm = losses.mlm.detach();
     last_rtd = losses.rtd.detach();
     return losses.total;
   };
   TrainerHooks hooks;
-  if (data_parallel) {
-    hooks.after_backward = data_parallel->after_backward();
-    hooks.before_step = data_parallel->before_step(job.settings.seed);
-  }
+  if (data_parallel) data_parallel->install(hooks, job.settings.seed);
   hooks.on_step = [&](const TrainerState& s, const StepInput&, const StepResult& result, int64_t epoch) {
     if (!result.finite || !(s.step % job.settings.logging_steps == 0 || s.step == total_steps)) return;
     nlohmann::ordered_json line = {{"step", s.step},

@@ -11,4 +11,12 @@ namespace deberta {
 // A uniform integer in [0, bound), by rejection.
 uint64_t uniform_below(std::mt19937_64& rng, uint64_t bound);
 
+// splitmix64's finaliser: every bit of the result depends on every bit of
+// `z`, so nearby seeds give unrelated streams when mixed through it.
+constexpr uint64_t splitmix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
 }  // namespace deberta

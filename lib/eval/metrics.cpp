@@ -199,4 +199,18 @@ std::map<std::string, double> compute_metrics(const std::vector<std::string>& na
   return values;
 }
 
+std::optional<double> roc_auc(const std::vector<double>& scores, const std::vector<bool>& positive) {
+  if (scores.size() != positive.size()) fail("roc_auc", "scores and labels differ in length");
+  const std::vector<double> ranks = average_ranks(scores);
+  double positives = 0, rank_sum = 0;
+  for (size_t i = 0; i < ranks.size(); ++i) {
+    if (!positive[i]) continue;
+    positives += 1;
+    rank_sum += ranks[i];
+  }
+  const double negatives = static_cast<double>(ranks.size()) - positives;
+  if (positives == 0 || negatives == 0) return std::nullopt;
+  return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives);
+}
+
 }  // namespace deberta

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,11 @@ double spearman(const std::vector<double>& x, const std::vector<double>& y);
 // 1-based ranks where tied values share the mean of the positions they span,
 // as scipy.stats.rankdata(values, method="average").
 std::vector<double> average_ranks(const std::vector<double>& values);
+
+// The area under the ROC curve of `scores` for the `positive` labels, as the
+// Mann-Whitney statistic over average_ranks (ties count half), which equals
+// sklearn.metrics.roc_auc_score. Empty when either class is absent.
+std::optional<double> roc_auc(const std::vector<double>& scores, const std::vector<bool>& positive);
 
 // The named metrics of a classification task ("accuracy", "macro_f1"), by name.
 // Throws std::invalid_argument on any other name.

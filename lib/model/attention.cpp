@@ -66,7 +66,7 @@ torch::Tensor DisentangledSelfAttentionImpl::forward(const torch::Tensor& hidden
     // Training keeps that path: the fused kernel has no gradient for its
     // mask, and the bias needs one.
     auto additive = bias.defined() ? bias : torch::zeros({1, 1, 1, 1}, query.options());
-    if (context.mask.defined()) additive = additive.masked_fill(context.mask.logical_not().unsqueeze(0), mask_value);
+    if (context.masked_out.defined()) additive = additive.masked_fill(context.masked_out, mask_value);
     out = at::scaled_dot_product_attention(query, key, value, additive, /*dropout_p=*/0.0, /*is_causal=*/false,
                                            /*scale=*/1.0 / std::sqrt(static_cast<float>(head_size_) * scale_factor_));
   } else {
@@ -75,7 +75,7 @@ torch::Tensor DisentangledSelfAttentionImpl::forward(const torch::Tensor& hidden
     if (bias.defined()) scores = scores + bias;
     // A padding query row is fully masked and gets uniform attention, as in
     // transformers >= 4.47; only padding positions see the difference.
-    if (context.mask.defined()) scores = scores.masked_fill(context.mask.logical_not().unsqueeze(0), mask_value);
+    if (context.masked_out.defined()) scores = scores.masked_fill(context.masked_out, mask_value);
     auto probs = torch::softmax(scores, -1);
     probs = deberta::dropout(probs, attention_dropout_, is_training());
     out =

@@ -17,7 +17,9 @@ torch::nn::LayerNorm hidden_layer_norm(const DebertaConfig& config);
 
 // What every layer shares for one forward pass.
 struct AttentionContext {
-  torch::Tensor mask;            // [B, L, L] bool: both query and key are real; undefined without padding
+  // [1, B, L, L] bool: true where the query or the key is padding (masked
+  // out); undefined without padding. Built once per forward, for every layer.
+  torch::Tensor masked_out;
   torch::Tensor rel_embeddings;  // [2*span, hidden], or undefined without relative attention
   const RelativeIndex* index = nullptr;
 };

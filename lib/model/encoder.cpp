@@ -88,7 +88,7 @@ torch::Tensor EncoderImpl::forward(const torch::Tensor& embeddings, const torch:
   // from the device: the forward pass has no host sync.
   if (may_have_padding) {
     const auto keep = attention_mask.ne(0);
-    context.mask = keep.unsqueeze(1) & keep.unsqueeze(2);  // [B, L, L]
+    context.masked_out = (keep.unsqueeze(1) & keep.unsqueeze(2)).logical_not().unsqueeze(0);
   }
   if (relative_attention_) {
     context.rel_embeddings = rel_embeddings->weight;

@@ -2,6 +2,8 @@
 
 #include <ATen/DeviceAccelerator.h>
 #include <dlfcn.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/resource.h>
 #include <torch/cuda.h>
 
@@ -104,8 +106,7 @@ CpuFeatures cpu_features() {
 
 std::optional<std::string> bf16_emulation_warning(const CpuFeatures& cpu) {
   if (cpu.native_bf16()) return std::nullopt;
-  std::string found;
-  for (const auto& flag : cpu.vector) found += (found.empty() ? "" : ", ") + flag;
+  const std::string found = fmt::format("{}", fmt::join(cpu.vector, ", "));
   return "warning: bf16 on this CPU (" + (cpu.model.empty() ? std::string("unknown model") : cpu.model) + "; found " +
          (found.empty() ? std::string("no AVX2 or AVX-512") : found) +
          ") is emulated without avx512_bf16 or AMX: it works, but slower than fp32";
@@ -117,8 +118,7 @@ std::string device_description(const c10::Device& device) {
     return device.str() + (name.empty() ? "" : " " + name);
   }
   const CpuFeatures cpu = cpu_features();
-  std::string flags;
-  for (const auto& flag : cpu.vector) flags += (flags.empty() ? "" : ", ") + flag;
+  const std::string flags = fmt::format("{}", fmt::join(cpu.vector, ", "));
   return "cpu " + (cpu.model.empty() ? std::string("(unknown model)") : cpu.model) +
          (flags.empty() ? "" : " (" + flags + ")");
 }

@@ -18,16 +18,15 @@
 #include <map>
 #include <thread>
 
+#include "util/environment.h"
+
 namespace deberta {
 
 namespace {
 
 using Seconds = std::chrono::seconds;
 
-std::string variable(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? value : "";
-}
+std::string variable(const char* name) { return environment_variable(name); }
 
 int integer_variable(const char* name, int fallback, bool required) {
   const std::string text = variable(name);
@@ -113,7 +112,7 @@ struct ProcessGroup::Impl {
 
 ProcessGroup::ProcessGroup(const DistributedEnv& env, const std::string& backend, Seconds timeout,
                            const c10::Device& device)
-    : rank_(env.rank), size_(env.world_size), timeout_(timeout), impl_(std::make_unique<Impl>()) {
+    : rank_(env.rank), size_(env.world_size), impl_(std::make_unique<Impl>()) {
   impl_->env = env;
   impl_->prefix = "deberta-bench/group" + std::to_string(groups_formed++) + "/";
   backend_name_ = backend == "auto" ? (device.is_cuda() ? "nccl" : "gloo") : backend;

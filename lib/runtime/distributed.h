@@ -67,7 +67,6 @@ class ProcessGroup {
   int rank_ = 0;
   int size_ = 1;
   std::string backend_name_;
-  std::chrono::seconds timeout_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "runtime/distributed.h"
+#include "util/environment.h"
 
 namespace deberta {
 
@@ -78,8 +79,7 @@ void configure_threads(int threads) {
 
 void configure_allocator() {
 #if defined(__GLIBC__)
-  const char* tunables = std::getenv("GLIBC_TUNABLES");
-  if (tunables != nullptr && std::string(tunables).find("glibc.malloc.") != std::string::npos) return;
+  if (environment_variable("GLIBC_TUNABLES").find("glibc.malloc.") != std::string::npos) return;
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
 #endif

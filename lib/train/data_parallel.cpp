@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "data/random.h"
+
 namespace deberta {
 
 DataParallel::DataParallel(ProcessGroup& group, torch::nn::Module& module, int64_t bucket_bytes) : group_(group) {
@@ -62,12 +64,14 @@ AfterBackward DataParallel::after_backward() {
 std::function<void(const TrainerState&)> DataParallel::before_step(uint64_t seed) {
   return [this, seed](const TrainerState& state) {
     // splitmix64 of the three, so that nearby seeds, ranks and steps differ in every bit.
-    uint64_t z = seed + 0x9E3779B97F4A7C15ULL *
-                            (static_cast<uint64_t>(group_.rank()) * 1000003ULL + static_cast<uint64_t>(state.step) + 1);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    torch::manual_seed(z ^ (z >> 31));
+    torch::manual_seed(splitmix64(seed + 0x9E3779B97F4A7C15ULL * (static_cast<uint64_t>(group_.rank()) * 1000003ULL +
+                                                                  static_cast<uint64_t>(state.step) + 1)));
   };
+}
+
+void DataParallel::install(TrainerHooks& hooks, uint64_t seed) {
+  hooks.after_backward = after_backward();
+  hooks.before_step = before_step(seed);
 }
 
 }  // namespace deberta

@@ -35,7 +35,8 @@ class DataParallel {
   // the same ones without a saved generator state.
   std::function<void(const TrainerState&)> before_step(uint64_t seed);
 
-  ProcessGroup& group() { return group_; }
+  // Sets both hooks of `hooks`: what a data-parallel fit needs.
+  void install(TrainerHooks& hooks, uint64_t seed);
 
  private:
   // Sums (or with broadcast, copies from rank 0) the flat buckets of the

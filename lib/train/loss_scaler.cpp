@@ -40,7 +40,7 @@ torch::Tensor LossScaler::unscale_deferred(const std::vector<torch::Tensor>& par
   torch::NoGradGuard no_grad;
   found_inf_.zero_();
   at::_amp_foreach_non_finite_check_and_unscale_(grads, found_inf_, scale_.reciprocal());
-  return found_inf_.clone();
+  return found_inf_;
 }
 
 void LossScaler::update(bool found_inf) {
@@ -60,6 +60,13 @@ void LossScaler::load_state(const std::vector<torch::Tensor>& state) {
   if (state.size() != 2) throw std::runtime_error("the fp16 loss scale is missing from the resume state");
   scale_ = state[0].to(scale_.device());
   growth_tracker_ = state[1].to(growth_tracker_.device());
+}
+
+LossScaler loss_scaler_for(Precision precision, double init_scale) {
+  if (precision != Precision::kFp16) return LossScaler();
+  LossScaler::Options options;
+  options.init_scale = init_scale;
+  return LossScaler(options);
 }
 
 }  // namespace deberta

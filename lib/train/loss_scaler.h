@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "runtime/precision.h"
+
 namespace deberta {
 
 class LossScaler {
@@ -34,7 +36,8 @@ class LossScaler {
   // The same without waiting for the device: returns a [1] float tensor,
   // non-zero when a gradient is not finite (undefined when disabled), and
   // the scale the step's loss was multiplied by. The trainer reads both in
-  // its one host sync per step.
+  // its one host sync per step. The flag is the scaler's own: read it before
+  // update().
   torch::Tensor unscale_deferred(const std::vector<torch::Tensor>& parameters);
   torch::Tensor scale_tensor() const { return scale_; }
   // Backs off after a skipped step, grows after enough good ones.
@@ -51,5 +54,9 @@ class LossScaler {
   torch::Tensor growth_tracker_;  // [1] int32
   torch::Tensor found_inf_;       // [1] float
 };
+
+// The scaler a run at `precision` needs: dynamic loss scaling from
+// `init_scale` for fp16, none (the identity) otherwise.
+LossScaler loss_scaler_for(Precision precision, double init_scale = LossScaler::Options{}.init_scale);
 
 }  // namespace deberta

@@ -104,11 +104,7 @@ Optimization make_optimization(const torch::nn::Module& model, const TrainSettin
   Optimization optimization{
       make_adamw(model, {settings.beta1, settings.beta2, settings.eps, settings.weight_decay, settings.fused_adamw}),
       schedule, settings.max_grad_norm};
-  if (settings.precision == "fp16") {
-    LossScaler::Options scaling;
-    scaling.init_scale = settings.fp16_init_scale;
-    optimization.scaler = LossScaler(scaling);
-  }
+  optimization.scaler = loss_scaler_for(parse_precision(settings.precision), settings.fp16_init_scale);
   return optimization;
 }
 

@@ -11,6 +11,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "data/random.h"
 #include "data/sha256.h"
 #include "train/features.h"
 #include "util/atomic_file.h"
@@ -105,12 +106,6 @@ PackedCorpus pack(const std::vector<std::string>& files, const Tokenizer& tokeni
   return corpus;
 }
 
-uint64_t mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
 }  // namespace
 
 PackedCorpus pack_corpus(const std::vector<std::string>& files, const Tokenizer& tokenizer,
@@ -160,7 +155,7 @@ Batch mask_rows(const PackedCorpus& corpus, const std::vector<int64_t>& rows, co
   };
   bool padded = false;
   for (int64_t r = 0; r < count; ++r) {
-    std::mt19937_64 random(mix(seed ^ mix(static_cast<uint64_t>(rows[r]) + 1)));
+    std::mt19937_64 random(splitmix64(seed ^ splitmix64(static_cast<uint64_t>(rows[r]) + 1)));
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
     std::uniform_int_distribution<int64_t> piece(0, options.vocab_size - 1);
     const int32_t* source = corpus.ids.data() + rows[r] * length;
@@ -217,13 +212,13 @@ StepInput PretrainBatches::next(const TrainerState& state) {
   if (state.epoch != cached_epoch_) {
     order_.resize(static_cast<size_t>(corpus_.sequences() - options_.held_out));
     std::iota(order_.begin(), order_.end(), 0);
-    std::mt19937_64 shuffle(mix(options_.seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(state.epoch + 1)));
+    std::mt19937_64 shuffle(splitmix64(options_.seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(state.epoch + 1)));
     std::shuffle(order_.begin(), order_.end(), shuffle);
     cached_epoch_ = state.epoch;
   }
   const auto global = options_.batch_size * static_cast<size_t>(options_.world);
   StepInput input;
-  const uint64_t epoch_seed = mix(options_.seed ^ mix(static_cast<uint64_t>(state.epoch) + 7));
+  const uint64_t epoch_seed = splitmix64(options_.seed ^ splitmix64(static_cast<uint64_t>(state.epoch) + 7));
   for (size_t k = 0; k < options_.accumulation; ++k) {
     const size_t first = (state.next_batch + k) * global;
     // This process's contiguous part of the global batch.

@@ -75,11 +75,11 @@ StepResult train_step(torch::nn::Module& module, const Objective& objective, Opt
     loss_sum = loss_sum.defined() ? loss_sum + as_double : as_double;
     mark(StepPhase::kBackward);
   }
-  const auto device = module.parameters().front().device();
+  const auto parameters = module.parameters();
+  const auto device = parameters.front().device();
   if (!loss_sum.defined()) loss_sum = torch::zeros({}, torch::TensorOptions(device).dtype(torch::kDouble));
   if (after_backward) after_backward(loss_sum);
   mark(StepPhase::kReduce);
-  const auto parameters = module.parameters();
   const auto found_inf = scaler.unscale_deferred(parameters);
   const auto norm = clip_grad_norm_deferred(parameters, optimization.max_grad_norm);
 

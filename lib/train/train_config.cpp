@@ -312,4 +312,11 @@ PretrainSettings typed_pretrain_settings(const ConfigValues& values) {
   return s;
 }
 
+void apply_model_overrides(DebertaConfig& config, const TrainSettings& settings) {
+  if (settings.hidden_dropout_prob) config.hidden_dropout_prob = *settings.hidden_dropout_prob;
+  if (settings.attention_probs_dropout_prob)
+    config.attention_probs_dropout_prob = *settings.attention_probs_dropout_prob;
+  if (settings.cls_dropout) config.cls_dropout = *settings.cls_dropout;
+}
+
 }  // namespace deberta

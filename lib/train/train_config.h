@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "model/config.h"
+
 namespace deberta {
 
 // Resolved values by dotted key, as YAML scalars ("3", "5e-05", "true"). Task
@@ -113,5 +115,8 @@ struct PretrainSettings {
   int64_t eval_sequences = 64;
 };
 PretrainSettings typed_pretrain_settings(const ConfigValues& values);
+
+// The model.* settings (dropout overrides) applied to a config.json.
+void apply_model_overrides(DebertaConfig& config, const TrainSettings& settings);
 
 }  // namespace deberta

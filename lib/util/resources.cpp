@@ -7,14 +7,11 @@
 
 namespace fs = std::filesystem;
 
+#include "util/environment.h"
+
 namespace deberta {
 
 namespace {
-
-std::string environment(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? value : "";
-}
 
 bool holds_resources(const fs::path& dir) {
   std::error_code error;
@@ -37,7 +34,7 @@ std::string resource_dir() {
 }
 
 std::string config_dir() {
-  const std::string configured = environment("DEBERTA_BENCH_CONFIGS");
+  const std::string configured = environment_variable("DEBERTA_BENCH_CONFIGS");
   if (!configured.empty()) return configured;
   const std::string root = resource_dir();
   if (root.empty())
@@ -50,7 +47,7 @@ std::string config_dir() {
 std::string builtin_model_dir() { return (fs::path(config_dir()) / "models" / "tiny-default").string(); }
 
 std::string default_data_dir() {
-  const std::string configured = environment("DEBERTA_BENCH_DATA");
+  const std::string configured = environment_variable("DEBERTA_BENCH_DATA");
   if (!configured.empty()) return configured;
   return (fs::path(config_dir()).parent_path() / "data" / "samples").string();
 }
