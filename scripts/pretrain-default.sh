@@ -7,22 +7,26 @@
 # script says so. It trains a 4,000-piece tokenizer on that corpus, then
 # pretrains, and writes WORK/RESULT.md: the corpus with its sha256, the steps,
 # the time, the final losses and the exact commands. Deterministic at a given
-# thread count.
+# thread count. With --install it then copies the discriminator's weights,
+# the tokenizer and the loss plot into configs/models/tiny-default, the
+# committed built-in model (its README.md records the run).
 #
-#   scripts/pretrain-default.sh [--data-dir ../shared/data] [--steps N] [--threads 2] [--work-dir DIR]
+#   scripts/pretrain-default.sh [--data-dir ../shared/data] [--steps 5000] [--threads 2] [--work-dir DIR] [--install]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 exe=${DEBERTA_BENCH:-build/release/deberta-bench}
 data=../shared/data
-steps=3000
+steps=5000
 threads=2
 work=build/pretrain-default
+install=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --data-dir) data=$2; shift 2 ;;
     --steps) steps=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --work-dir) work=$2; shift 2 ;;
+    --install) install=1; shift ;;
     *) echo "pretrain-default.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -69,3 +73,11 @@ with open(f"{work}/RESULT.md", "w", encoding="utf-8") as f:
     f.write(f"\n```sh\n{tokenize}\n{pretrain}\n```\n")
 print(open(f"{work}/RESULT.md", encoding="utf-8").read())
 EOF
+
+if [ "$install" = 1 ]; then
+  target=configs/models/tiny-default
+  cp "$work/run/discriminator/model.safetensors" "$target/model.safetensors"
+  for f in spm.model tokenizer_config.json special_tokens_map.json; do cp "$work/tokenizer/$f" "$target/$f"; done
+  cp "$work/run/learning-curves.svg" "$target/pretraining-curves.svg"
+  echo "pretrain-default.sh: installed the weights and the tokenizer into $target (update its README.md from $work/RESULT.md)"
+fi

@@ -2,6 +2,7 @@
 #include <numeric>
 
 #include "data/batching.h"
+#include "data/random.h"
 
 namespace {
 
@@ -80,4 +81,36 @@ TEST_CASE("evaluation batches cover every example once with similar lengths toge
   std::iota(expected.begin(), expected.end(), size_t{0});
   CHECK(sorted_indices(batches) == expected);
   CHECK(padded_tokens(batches, lengths) < padded_tokens(deberta::epoch_batches(lengths, 64, false, false, 0), lengths));
+}
+
+TEST_CASE("a shuffle buffer hands out every item once, never one more than its capacity ahead, the same per seed") {
+  const int64_t count = 1000;
+  for (size_t capacity : {size_t{1}, size_t{16}, size_t{5000}}) {
+    INFO("capacity " << capacity);
+    deberta::ShuffleBuffer order(count, capacity, 11);
+    std::vector<int64_t> drawn;
+    for (int64_t k = 0; k < count; ++k) {
+      drawn.push_back(order.next());
+      INFO("draw " << k << " gave " << drawn.back() << ", expected below " << k + static_cast<int64_t>(capacity));
+      REQUIRE(drawn.back() < k + static_cast<int64_t>(capacity));
+    }
+    std::vector<int64_t> sorted = drawn;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<int64_t> all(count);
+    std::iota(all.begin(), all.end(), int64_t{0});
+    CHECK(sorted == all);
+    if (capacity == 1) CHECK(drawn == all);
+    deberta::ShuffleBuffer same(count, capacity, 11), other(count, capacity, 12);
+    std::vector<int64_t> again, different;
+    for (int64_t k = 0; k < count; ++k) {
+      again.push_back(same.next());
+      different.push_back(other.next());
+    }
+    CHECK(again == drawn);
+    if (capacity > 1) CHECK(different != drawn);
+  }
+  deberta::ShuffleBuffer done(2, 4, 1);
+  done.next();
+  done.next();
+  CHECK_THROWS_AS(done.next(), std::logic_error);
 }

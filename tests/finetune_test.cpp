@@ -8,6 +8,7 @@
 #include "model/checkpoint.h"
 #include "test_support.h"
 #include "train/train_config.h"
+#include "util/resources.h"
 
 namespace fs = std::filesystem;
 using deberta::test::kQuick;
@@ -31,7 +32,7 @@ TEST_CASE("finetune on the nsmc sample writes a complete run directory") {
   const auto result = run_cli("--threads 1 finetune --task nsmc --output-dir '" + run.string() + "'" + kQuick);
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
-  CHECK(result.output.find("NOT a pretrained model") != std::string::npos);
+  CHECK(result.output.find("pre-trained here with RTD") != std::string::npos);
   for (const char* file :
        {"config.yaml", "metrics.jsonl", "results.json", "predictions-test.tsv", "checkpoint-best/config.json",
         "checkpoint-best/model.safetensors", "checkpoint-best/spm.model"}) {
@@ -42,7 +43,8 @@ TEST_CASE("finetune on the nsmc sample writes a complete run directory") {
   CHECK(results.at("task") == "nsmc");
   CHECK(results.at("steps") == 12);
   CHECK(results.at("selection_rule") == "dev");
-  CHECK(results.at("pretrained") == false);
+  CHECK(results.at("pretrained") == true);
+  CHECK(results.at("model") == "builtin:tiny-default");
   CHECK(results.at("data").at("dev").at("from") == "train");
   CHECK(count_lines((run / "predictions-test.tsv").string()) == 1 + 1000);  // header and the 1,000 sample test rows
 
@@ -64,6 +66,36 @@ TEST_CASE("finetune on the nsmc sample writes a complete run directory") {
 
   const auto checkpoint = deberta::read_checkpoint((run / "checkpoint-best").string());
   CHECK(checkpoint.config.labels == std::vector<std::string>{"0", "1"});
+}
+
+TEST_CASE("model.from_scratch fine-tunes the built-in model from a fresh initialisation and says so") {
+  const ScratchDir scratch;
+  const fs::path pretrained = scratch.file("pretrained"), fresh = scratch.file("fresh");
+  const std::string quick = std::string(kQuick) + " --set training.max_steps=1";
+  REQUIRE(run_cli("--threads 1 finetune --task nsmc --output-dir '" + pretrained.string() + "'" + quick).exit_code ==
+          0);
+  const auto result = run_cli("--threads 1 finetune --task nsmc --output-dir '" + fresh.string() + "'" + quick +
+                              " --set model.from_scratch=true");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("initialised from scratch (model.from_scratch)") != std::string::npos);
+  const auto results = deberta::test::read_json((fresh / "results.json").string());
+  CHECK(results.at("pretrained") == false);
+  CHECK(results.at("model") == "builtin:tiny-default (from scratch)");
+
+  // One step moves a weight by about the learning rate: the pre-trained run
+  // stays next to the shipped weights, the fresh one does not.
+  const std::string name = "deberta.encoder.layer.0.attention.self.query_proj.weight";
+  const auto shipped = deberta::read_checkpoint(deberta::builtin_model_dir()).tensors.at(name);
+  const auto distance = [&](const fs::path& run) {
+    return (deberta::read_checkpoint((run / "checkpoint-best").string()).tensors.at(name) - shipped)
+        .abs()
+        .max()
+        .item<double>();
+  };
+  INFO("expected the pre-trained run within 0.01 of the shipped weights and the fresh one further away");
+  CHECK(distance(pretrained) < 0.01);
+  CHECK(distance(fresh) > 0.05);
 }
 
 TEST_CASE("the same seed gives the same run and the result records it") {

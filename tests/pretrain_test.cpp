@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <sstream>
 #include <string>
 
 #include "golden.h"
@@ -15,7 +16,9 @@
 #include "model/pretraining.h"
 #include "model/weights.h"
 #include "test_support.h"
+#include "tokenizer/tokenizer.h"
 #include "train/pretrain_data.h"
+#include "util/resources.h"
 
 using namespace deberta;
 
@@ -175,10 +178,12 @@ TEST_CASE("a pretrain run stopped and resumed ends bit-identical to an uninterru
   const ScratchDir scratch;
   const auto corpus = nsmc_corpus(scratch);
   const fs::path whole = scratch.file("whole"), split = scratch.file("split");
-  auto result = run_cli(quick_pretrain(corpus, whole, 20));
+  // A shuffle buffer smaller than the corpus: the resumed run must replay its order.
+  const std::string small_buffer = " --set pretrain.shuffle_buffer=16";
+  auto result = run_cli(quick_pretrain(corpus, whole, 20) + small_buffer);
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
-  result = run_cli(quick_pretrain(corpus, split, 20) + " --stop-after-steps 10");
+  result = run_cli(quick_pretrain(corpus, split, 20) + small_buffer + " --stop-after-steps 10");
   REQUIRE(result.exit_code == 0);
   REQUIRE(fs::exists(split / "checkpoint-last"));
   result = run_cli("--threads 1 pretrain --resume '" + split.string() + "'");
@@ -206,17 +211,18 @@ TEST_CASE("pretrain runs as two processes on Gloo and lowers its loss") {
 }
 
 TEST_CASE("masking chooses about mask_prob of the tokens, never a special one, 80/10/10, and whole words together") {
-  PackedCorpus corpus;
-  corpus.length = 64;
-  const int64_t rows = 200;
+  const int64_t length = 64, rows = 200;
+  std::vector<int32_t> packed_ids;
+  std::vector<uint8_t> starts;
   // [CLS] 62 pieces [SEP]; every third piece starts a word; piece ids 10..99.
   for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < corpus.length; ++c) {
-      const bool edge = c == 0 || c == corpus.length - 1;
-      corpus.ids.push_back(edge ? (c == 0 ? 1 : 2) : static_cast<int32_t>(10 + (r * 7 + c) % 90));
-      corpus.word_starts.push_back(edge || c % 3 == 1 ? 1 : 0);
+    for (int64_t c = 0; c < length; ++c) {
+      const bool edge = c == 0 || c == length - 1;
+      packed_ids.push_back(edge ? (c == 0 ? 1 : 2) : static_cast<int32_t>(10 + (r * 7 + c) % 90));
+      starts.push_back(edge || c % 3 == 1 ? 1 : 0);
     }
   }
+  const PackedCorpus corpus(length, packed_ids, starts);
   MaskingOptions options;
   options.mask_id = 100;
   options.pad_id = 0;
@@ -251,4 +257,58 @@ TEST_CASE("masking chooses about mask_prob of the tokens, never a special one, 8
     CHECK(torch::equal(first, word_chosen.select(1, start + 1)));
     CHECK(torch::equal(first, word_chosen.select(1, start + 2)));
   }
+}
+
+TEST_CASE("a corpus is packed to a file once, mapped again by a later run, and packed again when the file is damaged") {
+  const ScratchDir scratch;
+  const std::string model_dir = deberta::builtin_model_dir();
+  const Tokenizer tokenizer = load_tokenizer(model_dir);
+  const fs::path text = scratch.file("corpus.txt");
+  const std::vector<std::string> lines = {"영화 정말 재미있어요", "", "배우들의 연기가 좋았다", "다시 보고 싶은 영화"};
+  {
+    std::ofstream out(text);
+    for (int copy = 0; copy < 20; ++copy)
+      for (const auto& line : lines) out << line << "\n";
+  }
+  std::vector<int32_t> expected;  // the pieces of every non-blank line, in order
+  for (int copy = 0; copy < 20; ++copy)
+    for (const auto& line : lines)
+      if (!line.empty()) {
+        const auto ids = tokenizer.encode(line, std::nullopt, 0).input_ids;
+        expected.insert(expected.end(), ids.begin() + 1, ids.end() - 1);
+      }
+  const std::string cache = scratch.file("cache");
+  std::ostringstream log;
+  const PackedCorpus packed = pack_corpus({text.string()}, tokenizer, model_dir, 16, cache, log);
+  const auto& special = tokenizer.special_tokens();
+  std::vector<int32_t> got;
+  for (int64_t r = 0; r < packed.sequences(); ++r) {
+    const int32_t* row = packed.ids(r);
+    INFO("row " << r << ": expected [CLS] first");
+    REQUIRE(row[0] == special.cls.id);
+    int64_t c = 1;
+    for (; c < packed.length() && row[c] != special.sep.id; ++c) got.push_back(row[c]);
+    INFO("row " << r << ": expected [SEP] then only padding");
+    REQUIRE(c < packed.length());
+    for (++c; c < packed.length(); ++c) CHECK(row[c] == special.pad.id);
+  }
+  INFO("expected the rows to hold the corpus's pieces in order, 14 to a row");
+  CHECK(got == expected);
+  CHECK(packed.sequences() == static_cast<int64_t>((expected.size() + 13) / 14));
+  CHECK(log.str().find("packed from 1 file") != std::string::npos);
+
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(cache)) files.push_back(entry.path());
+  INFO("expected one packed file and no temporary one in the cache");
+  REQUIRE(files.size() == 1);
+  log.str("");
+  const PackedCorpus again = pack_corpus({text.string()}, tokenizer, model_dir, 16, cache, log);
+  CHECK(log.str().find("from " + files[0].string()) != std::string::npos);
+  CHECK(std::equal(again.ids(0), again.ids(0) + 16, packed.ids(0)));
+
+  fs::resize_file(files[0], fs::file_size(files[0]) - 7);
+  log.str("");
+  const PackedCorpus repacked = pack_corpus({text.string()}, tokenizer, model_dir, 16, cache, log);
+  CHECK(log.str().find("damaged or truncated") != std::string::npos);
+  CHECK(repacked.sequences() == packed.sequences());
 }

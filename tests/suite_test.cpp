@@ -102,8 +102,31 @@ TEST_CASE("a suite file with an unknown field is refused naming the file and the
   CHECK(result.output.find("unknown field 'epochs'") != std::string::npos);
 }
 
+TEST_CASE("a suite model's own settings apply to its runs only, after the suite's and the task's") {
+  const ScratchDir scratch;
+  std::string text = kTinySuite;
+  text.replace(text.find("  - {name: tiny, path: builtin}"), 31,
+               "  - {name: tiny, path: builtin}\n"
+               "  - {name: scratch, path: builtin, set: {training.max_steps: 3, model.from_scratch: true}}");
+  const auto suite = write_suite(scratch, "suite-models", text);
+  const auto read = deberta::read_suite(suite.string());
+  REQUIRE(read.models.size() == 2);
+  CHECK(read.models[1].settings ==
+        std::map<std::string, std::string>{{"model.from_scratch", "true"}, {"training.max_steps", "3"}});
+  const auto result = run_cli("suite --dry-run --suite '" + suite.string() + "'");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("total: 18 steps") != std::string::npos);  // 2 x 6 for tiny, 2 x 3 for scratch
+
+  text.replace(text.find("set: {training.max_steps: 3"), 3, "sett");
+  const auto bad = write_suite(scratch, "suite-models-bad", text);
+  const auto refused = run_cli("suite --dry-run --suite '" + bad.string() + "'");
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.output.find("models: unknown field 'sett'") != std::string::npos);
+}
+
 TEST_CASE("every shipped suite file reads and names the five tasks") {
-  for (const char* name : {"ci", "offline", "model-card"}) {
+  for (const char* name : {"ci", "offline", "model-card", "pretrained-vs-scratch"}) {
     const auto suite =
         deberta::read_suite(std::string(DEBERTA_BENCH_TEST_DATA) + "/../../configs/suites/" + name + ".yaml");
     INFO(name);

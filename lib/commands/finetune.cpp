@@ -63,6 +63,11 @@ struct Job {
   bool builtin_model() const { return model_dir.empty(); }
   // Where the config, the tokenizer and any weights are read from.
   std::string source_dir() const { return builtin_model() ? builtin_model_dir() : model_dir; }
+  // Whether training starts from the checkpoint's weights: not with
+  // model.from_scratch, nor for a built-in directory without weights.
+  bool pretrained() const {
+    return !settings.from_scratch && (!builtin_model() || has_checkpoint_weights(builtin_model_dir()));
+  }
   int64_t max_seq_len() const { return settings.max_seq_len > 0 ? settings.max_seq_len : task.max_seq_len; }
 };
 
@@ -188,9 +193,7 @@ Model build_job_model(const Job& job, const Tokenizer& tokenizer, bool from_stat
   options.labels = job.task.is_regression() ? std::vector<std::string>{"score"} : job.task.labels;
   const TrainSettings& s = job.settings;
   options.adjust_config = [&s](DebertaConfig& config) { apply_model_overrides(config, s); };
-  options.weights = from_state            ? WeightsSource::kNone
-                    : job.builtin_model() ? WeightsSource::kIfPresent
-                                          : WeightsSource::kRequired;
+  options.weights = from_state || !job.pretrained() ? WeightsSource::kNone : WeightsSource::kRequired;
   options.device = job.device;
   options.precision = parse_precision(job.settings.precision);
   Model model = load_model(job.source_dir(), options);
@@ -290,9 +293,10 @@ nlohmann::ordered_json results_record(const Job& job, Model& model, const Traine
   const TrainSettings& settings = job.settings;
   nlohmann::ordered_json results;
   results["task"] = job.task.name;
-  results["model"] = job.builtin_model() ? "builtin:tiny-default (not pretrained)" : job.model_dir;
+  results["model"] =
+      (job.builtin_model() ? std::string(kBuiltinModel) : job.model_dir) + (job.pretrained() ? "" : " (from scratch)");
   results["model_name"] = job.model_name;
-  results["pretrained"] = !job.builtin_model();
+  results["pretrained"] = job.pretrained();
   // The model card's "backbone parameters" leave the embeddings out (DeBERTa-v3-xsmall: 22M).
   results["backbone_parameters"] = encoder_parameters;
   results["embedding_parameters"] = embedding_parameters;
@@ -381,10 +385,16 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
   std::ostream& out = writer ? log : quiet;
 
   ProgressDisplay display(out, options.live_progress, settings.logging_steps);
-  if (job.builtin_model())
+  if (job.builtin_model() && job.pretrained())
     display.message(
-        "model: the built-in tiny-default (hidden 128, 4 layers), initialised from scratch. It is NOT a pretrained "
-        "model: its scores show the pipeline works, nothing more. Pass --model DIR for a real one.");
+        "model: the built-in tiny-default (hidden 128, 4 layers), pre-trained here with RTD on the tasks' training "
+        "text (configs/models/tiny-default/README.md). A toy model: pass --model DIR for a real one.");
+  else if (!job.pretrained())
+    display.message(fmt::format(
+        "model: {}, initialised from scratch{}: no pre-trained weights, so its scores show the pipeline works, "
+        "nothing more.",
+        job.builtin_model() ? "the built-in tiny-default (hidden 128, 4 layers)" : job.model_dir,
+        job.settings.from_scratch ? " (model.from_scratch)" : ""));
   if (settings.train_split == "dev")
     display.message(
         "protocol: offline. It trains on the dev file less a seeded tenth (which becomes dev) and tests on test, "

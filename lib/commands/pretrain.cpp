@@ -276,8 +276,11 @@ std::string run_pretrain(const PretrainOptions& options, std::ostream& log) {
     throw std::runtime_error(fmt::format("the tokenizer of {} has {} ids, more than the model's vocab_size {}",
                                          job.tokenizer_dir, tokenizer.vocab_size(), job.discriminator.vocab_size));
   const auto& special = tokenizer.special_tokens();
-  const PackedCorpus corpus =
-      pack_corpus(job.inputs.corpus, tokenizer, job.tokenizer_dir, job.settings.max_seq_len, feature_cache_dir(), out);
+  // Without the feature cache the packed corpus lives in the run directory,
+  // where --resume finds it again.
+  const std::string cache = feature_cache_dir();
+  const PackedCorpus corpus = pack_corpus(job.inputs.corpus, tokenizer, job.tokenizer_dir, job.settings.max_seq_len,
+                                          cache.empty() ? run_dir : cache, out);
   const int64_t held_out = std::min(job.pretrain.eval_sequences, corpus.sequences() / 10);
   MaskingOptions masking;
   masking.mask_prob = job.pretrain.mask_prob;
@@ -286,10 +289,10 @@ std::string run_pretrain(const PretrainOptions& options, std::ostream& log) {
   masking.pad_id = special.pad.id;
   masking.vocab_size = tokenizer.vocab_size();
   masking.special_ids = {special.pad.id, special.cls.id, special.sep.id, special.unk.id, special.mask.id};
-  PretrainBatches batches(
-      corpus, masking,
-      {static_cast<size_t>(job.settings.batch_size), static_cast<size_t>(job.settings.gradient_accumulation_steps),
-       held_out, job.settings.seed, group ? group->rank() : 0, world});
+  PretrainBatches batches(corpus, masking,
+                          {static_cast<size_t>(job.settings.batch_size),
+                           static_cast<size_t>(job.settings.gradient_accumulation_steps), held_out, job.settings.seed,
+                           group ? group->rank() : 0, world, static_cast<size_t>(job.pretrain.shuffle_buffer)});
   const int64_t total_steps =
       job.settings.max_steps > 0 ? job.settings.max_steps : job.settings.epochs * batches.steps_per_epoch();
 
@@ -329,7 +332,7 @@ std::string run_pretrain(const PretrainOptions& options, std::ostream& log) {
       "pretrain: discriminator {} layers x {}, generator {} layers; {} training / {} held-out sequences of {}; "
       "{} steps ({} per epoch), batch {} x {} process(es); device {}, precision {}\n",
       job.discriminator.num_hidden_layers, job.discriminator.hidden_size, job.generator.num_hidden_layers,
-      corpus.sequences() - held_out, held_out, corpus.length, total_steps, batches.steps_per_epoch(),
+      corpus.sequences() - held_out, held_out, corpus.length(), total_steps, batches.steps_per_epoch(),
       job.settings.batch_size, world, device_description(job.device), job.settings.precision);
 
   // The last micro-batch's two losses, read at the logging steps only.
@@ -381,7 +384,7 @@ std::string run_pretrain(const PretrainOptions& options, std::ostream& log) {
         {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
         {"sequences", corpus.sequences() - held_out},
         {"held_out_sequences", held_out},
-        {"max_seq_len", corpus.length},
+        {"max_seq_len", corpus.length()},
         {"seed", job.settings.seed},
         {"world_size", world},
         {"threads", options.threads},

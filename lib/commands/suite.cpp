@@ -36,11 +36,13 @@ std::map<std::string, std::string> read_settings(const std::string& path, const 
   return out;
 }
 
-std::vector<std::string> assignments(const Suite& suite, const std::string& task) {
+// The suite's settings, then the task's, then the model's: the most specific last.
+std::vector<std::string> assignments(const Suite& suite, const SuiteModel& model, const std::string& task) {
   std::vector<std::string> out;
   for (const auto& [key, value] : suite.settings) out.push_back(key + "=" + value);
   if (const auto found = suite.task_settings.find(task); found != suite.task_settings.end())
     for (const auto& [key, value] : found->second) out.push_back(key + "=" + value);
+  for (const auto& [key, value] : model.settings) out.push_back(key + "=" + value);
   return out;
 }
 
@@ -65,7 +67,14 @@ Suite read_suite(const std::string& path) {
     for (const auto& model : root["models"]) {
       if (!model.IsMap() || !model["name"] || !model["path"])
         bad(path, model, "models: every entry needs a name and a path (a model directory, or builtin)");
-      suite.models.push_back({model["name"].as<std::string>(), model["path"].as<std::string>()});
+      for (const auto& field : model) {
+        const std::string key = field.first.as<std::string>();
+        if (key != "name" && key != "path" && key != "set")
+          bad(path, field.first, fmt::format("models: unknown field '{}'; valid fields: name, path, set", key));
+      }
+      const std::string name = model["name"].as<std::string>();
+      suite.models.push_back(
+          {name, model["path"].as<std::string>(), read_settings(path, model["set"], "models." + name + ".set")});
     }
     if (!root["tasks"] || !root["tasks"].IsSequence() || root["tasks"].size() == 0)
       throw std::runtime_error(path + ": tasks: expected a list of task names");
@@ -113,7 +122,7 @@ std::string run_suite(const SuiteOptions& options, const FinetuneJobs& jobs, std
         run.model_dir = model.path == "builtin" ? "" : model.path;
         run.model_name = model.name;
         run.recipe = suite.recipe;
-        run.set_assignments = assignments(suite, task);
+        run.set_assignments = assignments(suite, model, task);
         run.data_dir = suite.data_dir;
         run.seed = seed;
         run.threads = threads;

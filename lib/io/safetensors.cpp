@@ -2,20 +2,15 @@
 
 #include <torch/torch.h>
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <vector>
 
 #include "io/safetensors_format.h"
+#include "util/atomic_file.h"
+#include "util/mapped_file.h"
 
 // Tensor bytes are copied to and from the file as they are in memory.
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "safetensors data is little-endian");
@@ -27,43 +22,6 @@ namespace {
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
   throw std::runtime_error(path + ": " + problem);
 }
-
-// The whole file, mapped read-only: a large checkpoint is then held in memory
-// once (in its tensors) rather than twice while it is copied out of a buffer.
-class MappedFile {
- public:
-  explicit MappedFile(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(path, std::string("cannot open the file (") + std::strerror(errno) + ")");
-    struct stat info {};
-    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-      ::close(fd);
-      fail(path, "not a regular file");
-    }
-    size_ = static_cast<size_t>(info.st_size);
-    if (size_ > 0) {
-      void* data = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (data == MAP_FAILED) {
-        const int error = errno;
-        ::close(fd);
-        fail(path, std::string("cannot map the file (") + std::strerror(error) + ")");
-      }
-      data_ = static_cast<const char*>(data);
-    }
-    ::close(fd);
-  }
-  ~MappedFile() {
-    if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
-  }
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-
-  std::string_view bytes() const { return {data_, size_}; }
-
- private:
-  const char* data_ = nullptr;
-  size_t size_ = 0;
-};
 
 const std::pair<const char*, torch::ScalarType> kDtypes[] = {
     {"F64", torch::kFloat64}, {"F32", torch::kFloat32}, {"F16", torch::kFloat16}, {"BF16", torch::kBFloat16},
@@ -128,28 +86,15 @@ void write_safetensors(const std::string& path, const TensorMap& tensors,
   header += "}";
   header.append((8 - header.size() % 8) % 8, ' ');
 
-  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
-  std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-  if (!out) fail(path, "cannot create " + temp + " (" + std::strerror(errno) + ")");
+  AtomicFileWriter file(path);
+  std::ofstream& out = file.stream();
   char length[8];
   for (int i = 0; i < 8; ++i) length[i] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
   out.write(length, sizeof length);
   out.write(header.data(), static_cast<std::streamsize>(header.size()));
   for (const auto& t : data)
     if (t.numel() > 0) out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(byte_size(t)));
-  out.close();
-  std::error_code error;
-  if (!out) {
-    const int write_error = errno;
-    std::filesystem::remove(temp, error);
-    fail(path, std::string("cannot write the file (") + std::strerror(write_error) + ")");
-  }
-  std::filesystem::rename(temp, path, error);
-  if (error) {
-    std::error_code ignored;
-    std::filesystem::remove(temp, ignored);
-    fail(path, "cannot move " + temp + " into place (" + error.message() + ")");
-  }
+  file.commit();
 }
 
 }  // namespace deberta

@@ -44,8 +44,7 @@ void place(Model& model) {
 torch::nn::Module& Model::module() { return has_head() ? static_cast<torch::nn::Module&>(*classifier) : *backbone; }
 
 Model load_model(const std::string& dir, const ModelOptions& options) {
-  const bool read_weights = options.weights == WeightsSource::kRequired ||
-                            (options.weights == WeightsSource::kIfPresent && has_checkpoint_weights(dir));
+  const bool read_weights = options.weights == WeightsSource::kRequired;
   Checkpoint checkpoint;
   if (read_weights) {
     checkpoint = read_checkpoint(dir);

@@ -17,9 +17,8 @@
 namespace deberta {
 
 enum class WeightsSource {
-  kRequired,   // the directory must hold weights
-  kIfPresent,  // a directory without weights (the built-in tiny model) gives a fresh model
-  kNone,       // only config.json is read; the weights come later (resume, restore_weights)
+  kRequired,  // the directory must hold weights
+  kNone,      // only config.json is read: a fresh model (from scratch), or weights that come later (resume)
 };
 
 struct ModelOptions {

@@ -52,12 +52,17 @@ const std::vector<SettingSpec>& training_settings() {
       {"model.hidden_dropout_prob", "", "override config.json; empty keeps it"},
       {"model.attention_probs_dropout_prob", "", "override config.json; empty keeps it"},
       {"model.cls_dropout", "", "override the classifier dropout; empty keeps config.json's"},
+      {"model.from_scratch", "false",
+       "true: initialise the model as HF does (seeded) instead of reading its weights; the baseline without "
+       "pre-training"},
       {"pretrain.mask_prob", "0.15",
        "pretrain: the share of tokens the generator must predict (80% [MASK], 10% random, 10% kept)"},
       {"pretrain.whole_word_mask", "false", "pretrain: mask whole words (every piece of a chosen word)"},
       {"pretrain.rtd_weight", "50", "pretrain: lambda of the total loss MLM + lambda * RTD"},
       {"pretrain.generator_layers", "0", "pretrain: the generator's layers; 0: half the discriminator's"},
       {"pretrain.eval_sequences", "64", "pretrain: packed sequences held out for evaluation"},
+      {"pretrain.shuffle_buffer", "65536",
+       "pretrain: packed sequences the epoch's shuffle holds; memory needs this many, not the corpus"},
   };
   return settings;
 }
@@ -294,6 +299,7 @@ TrainSettings typed_settings(const ConfigValues& values) {
   s.hidden_dropout_prob = parse_optional_probability(values, "model.hidden_dropout_prob");
   s.attention_probs_dropout_prob = parse_optional_probability(values, "model.attention_probs_dropout_prob");
   s.cls_dropout = parse_optional_probability(values, "model.cls_dropout");
+  s.from_scratch = parse_bool(values, "model.from_scratch");
   if (s.beta1 >= 1.0 || s.beta2 >= 1.0) throw std::invalid_argument("optimizer.beta1 and beta2 must be below 1");
   if (s.warmup_ratio > 1.0) throw std::invalid_argument("schedule.warmup_ratio: must be at most 1");
   for (const auto& [key, value] : values)
@@ -309,6 +315,7 @@ PretrainSettings typed_pretrain_settings(const ConfigValues& values) {
   s.rtd_weight = parse_number(values, "pretrain.rtd_weight", 0.0);
   s.generator_layers = parse_integer(values, "pretrain.generator_layers", 0);
   s.eval_sequences = parse_integer(values, "pretrain.eval_sequences", 0);
+  s.shuffle_buffer = parse_integer(values, "pretrain.shuffle_buffer", 1);
   return s;
 }
 

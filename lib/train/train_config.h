@@ -97,6 +97,7 @@ struct TrainSettings {
   std::string selection_metric;   // empty: the task's headline
   int64_t early_stopping_patience = 0;
   std::optional<double> hidden_dropout_prob, attention_probs_dropout_prob, cls_dropout;
+  bool from_scratch = false;          // ignore the checkpoint's weights: the baseline without pre-training
   std::string train_split = "train";  // train, or dev: the offline protocol
   std::map<std::string, std::string> data_options;
 };
@@ -113,6 +114,7 @@ struct PretrainSettings {
   double rtd_weight = 50.0;
   int64_t generator_layers = 0;  // 0: half the discriminator's
   int64_t eval_sequences = 64;
+  int64_t shuffle_buffer = 65536;  // sequences
 };
 PretrainSettings typed_pretrain_settings(const ConfigValues& values);
 

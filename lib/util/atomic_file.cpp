@@ -8,26 +8,34 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace deberta {
 
+AtomicFileWriter::AtomicFileWriter(std::string path)
+    : path_(std::move(path)), temporary_(path_ + ".tmp-" + std::to_string(::getpid())) {
+  out_.open(temporary_, std::ios::binary | std::ios::trunc);
+  if (!out_) throw std::runtime_error(path_ + ": cannot write (" + std::strerror(errno) + ")");
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (committed_) return;
+  out_.close();
+  std::remove(temporary_.c_str());
+}
+
+void AtomicFileWriter::commit() {
+  out_.close();
+  if (!out_) throw std::runtime_error(path_ + ": write failed (disk full?)");
+  if (std::rename(temporary_.c_str(), path_.c_str()) != 0)
+    throw std::runtime_error(path_ + ": cannot rename the temporary file into place (" + std::strerror(errno) + ")");
+  committed_ = true;
+}
+
 void write_file_atomically(const std::string& path, std::string_view content) {
-  const std::string temporary = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(path + ": cannot write (" + std::strerror(errno) + ")");
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) {
-      std::remove(temporary.c_str());
-      throw std::runtime_error(path + ": write failed (disk full?)");
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(temporary.c_str());
-    throw std::runtime_error(path + ": cannot rename the temporary file into place (" + reason + ")");
-  }
+  AtomicFileWriter file(path);
+  file.stream().write(content.data(), static_cast<std::streamsize>(content.size()));
+  file.commit();
 }
 
 std::string read_file(const std::string& path) {

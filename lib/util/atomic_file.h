@@ -1,10 +1,32 @@
 // Writing files so that a reader never sees half of one.
 #pragma once
 
+#include <fstream>
 #include <string>
 #include <string_view>
 
 namespace deberta {
+
+// A file written through a stream to a temporary name beside `path`
+// (path.tmp-PID) and renamed over `path` by commit(): a reader sees the old
+// file or the whole new one. Without commit() (an exception on the way) the
+// destructor removes the temporary file. Errors throw std::runtime_error
+// naming `path`.
+class AtomicFileWriter {
+ public:
+  explicit AtomicFileWriter(std::string path);
+  ~AtomicFileWriter();
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+
+  std::ofstream& stream() { return out_; }
+  void commit();
+
+ private:
+  std::string path_, temporary_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
 
 // Writes `content` to a temporary file beside `path`, then renames it over
 // `path`. Throws std::runtime_error naming the path when anything fails, and
