@@ -82,6 +82,8 @@ TEST_CASE("model.from_scratch fine-tunes the built-in model from a fresh initial
   const auto results = deberta::test::read_json((fresh / "results.json").string());
   CHECK(results.at("pretrained") == false);
   CHECK(results.at("model") == "builtin:tiny-default (from scratch)");
+  INFO("expected a from-scratch run to get its own name, apart from the pre-trained runs");
+  CHECK(results.at("model_name") == "tiny-default-scratch");
 
   // One step moves a weight by about the learning rate: the pre-trained run
   // stays next to the shipped weights, the fresh one does not.

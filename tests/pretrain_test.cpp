@@ -312,3 +312,47 @@ TEST_CASE("a corpus is packed to a file once, mapped again by a later run, and p
   CHECK(log.str().find("damaged or truncated") != std::string::npos);
   CHECK(repacked.sequences() == packed.sequences());
 }
+
+TEST_CASE("pretrain batches split each global batch between processes and replay an epoch's order on resume") {
+  const int64_t length = 16, rows = 300;
+  std::vector<int32_t> ids;
+  std::vector<uint8_t> starts(static_cast<size_t>(rows * length), 1);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < length; ++c) ids.push_back(static_cast<int32_t>(c == 0 ? 1 : 10 + r % 50));
+  const PackedCorpus corpus(length, ids, starts);
+  MaskingOptions masking;
+  masking.mask_id = 100;
+  masking.vocab_size = 101;
+  masking.special_ids = {0, 1, 2, 3, 100};
+  const auto batches = [&](size_t batch_size, int rank, int world) {
+    PretrainBatches::Options options;
+    options.batch_size = batch_size;
+    options.held_out = 20;
+    options.rank = rank;
+    options.world = world;
+    options.shuffle_buffer = 32;  // smaller than the corpus: the order is a stream
+    return PretrainBatches(corpus, masking, options);
+  };
+  const auto ids_at = [](PretrainBatches& source, int64_t epoch, size_t batch) {
+    TrainerState state;
+    state.epoch = epoch;
+    state.next_batch = batch;
+    return source.next(state).micro_batches.at(0).inputs.input_ids;
+  };
+  auto whole = batches(16, 0, 1), first = batches(8, 0, 2), second = batches(8, 1, 2);
+  INFO("expected 280 training rows in batches of 16: 17 a step");
+  REQUIRE(whole.steps_per_epoch() == 17);
+  std::vector<torch::Tensor> sequential;
+  for (int64_t epoch = 0; epoch < 2; ++epoch)
+    for (size_t b = 0; b < 17; ++b) {
+      sequential.push_back(ids_at(whole, epoch, b));
+      INFO("epoch " << epoch << " batch " << b << ": expected the two processes' halves to make the whole batch");
+      CHECK(torch::equal(torch::cat({ids_at(first, epoch, b), ids_at(second, epoch, b)}), sequential.back()));
+    }
+  INFO("expected another epoch to take another order");
+  CHECK_FALSE(torch::equal(sequential[0], sequential[17]));
+  auto resumed = batches(16, 0, 1);
+  INFO("expected a fresh source at epoch 1, batch 5 (a resumed run) to give what the sequential one gave");
+  CHECK(torch::equal(ids_at(resumed, 1, 5), sequential[17 + 5]));
+  CHECK(torch::equal(ids_at(resumed, 0, 3), sequential[3]));
+}

@@ -113,10 +113,14 @@ TEST_CASE("a suite model's own settings apply to its runs only, after the suite'
   REQUIRE(read.models.size() == 2);
   CHECK(read.models[1].settings ==
         std::map<std::string, std::string>{{"model.from_scratch", "true"}, {"training.max_steps", "3"}});
-  const auto result = run_cli("suite --dry-run --suite '" + suite.string() + "'");
+  // The task's setting (korsts: 5 steps) comes after the suite's 6; the model's 3 after both.
+  text.replace(text.find("korsts: {optimizer.lr: 1.0e-03}"), 31,
+               "korsts: {optimizer.lr: 1.0e-03, training.max_steps: 5}");
+  const auto ordered = write_suite(scratch, "suite-models-order", text);
+  const auto result = run_cli("suite --dry-run --suite '" + ordered.string() + "'");
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
-  CHECK(result.output.find("total: 18 steps") != std::string::npos);  // 2 x 6 for tiny, 2 x 3 for scratch
+  CHECK(result.output.find("total: 17 steps") != std::string::npos);  // tiny 5 + 6, scratch 3 + 3
 
   text.replace(text.find("set: {training.max_steps: 3"), 3, "sett");
   const auto bad = write_suite(scratch, "suite-models-bad", text);

@@ -103,6 +103,9 @@ Job resolve_job(const FinetuneOptions& options) {
   if (o.seed) sources.set_assignments.push_back("training.seed=" + std::to_string(*o.seed));
   job.values = resolve_config(sources, resolve_options(job.task));
   job.settings = typed_settings(job.values);
+  // A from-scratch run must not share a table row or a run directory with
+  // the pre-trained runs of the same model.
+  if (o.model_name.empty() && job.settings.from_scratch) job.model_name += "-scratch";
   job.data_dir = !o.data_dir.empty() ? o.data_dir : default_data_dir();
   job.run_dir = !o.output_dir.empty()
                     ? o.output_dir

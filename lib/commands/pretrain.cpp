@@ -279,8 +279,11 @@ std::string run_pretrain(const PretrainOptions& options, std::ostream& log) {
   // Without the feature cache the packed corpus lives in the run directory,
   // where --resume finds it again.
   const std::string cache = feature_cache_dir();
-  const PackedCorpus corpus = pack_corpus(job.inputs.corpus, tokenizer, job.tokenizer_dir, job.settings.max_seq_len,
-                                          cache.empty() ? run_dir : cache, out);
+  const std::string corpus_dir = cache.empty() ? run_dir : cache;
+  // Every process packs (or maps what is already there): a barrier while
+  // one process packs would outlast distributed.timeout_s on a large corpus.
+  const PackedCorpus corpus =
+      pack_corpus(job.inputs.corpus, tokenizer, job.tokenizer_dir, job.settings.max_seq_len, corpus_dir, out);
   const int64_t held_out = std::min(job.pretrain.eval_sequences, corpus.sequences() / 10);
   MaskingOptions masking;
   masking.mask_prob = job.pretrain.mask_prob;

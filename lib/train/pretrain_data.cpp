@@ -116,7 +116,8 @@ PackedCorpus PackedCorpus::map(const std::string& path, int64_t length) {
   if (bytes.size() >= static_cast<size_t>(kHeaderBytes)) std::memcpy(header, bytes.data() + sizeof(kMagic), 16);
   if (bytes.size() < static_cast<size_t>(kHeaderBytes) || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0 ||
       header[0] != length || header[1] < 1 ||
-      bytes.size() != static_cast<size_t>(kHeaderBytes + header[1] * row_stride(length)))
+      static_cast<uint64_t>(header[1]) != (bytes.size() - kHeaderBytes) / static_cast<uint64_t>(row_stride(length)) ||
+      (bytes.size() - kHeaderBytes) % static_cast<uint64_t>(row_stride(length)) != 0)
     throw std::runtime_error(path + ": not a packed corpus of length " + std::to_string(length) +
                              " (damaged or truncated)");
   PackedCorpus corpus;

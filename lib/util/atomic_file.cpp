@@ -26,7 +26,9 @@ AtomicFileWriter::~AtomicFileWriter() {
 
 void AtomicFileWriter::commit() {
   out_.close();
-  if (!out_) throw std::runtime_error(path_ + ": write failed (disk full?)");
+  // errno still holds the failed write's reason (ENOSPC, EFBIG, ...).
+  if (!out_)
+    throw std::runtime_error(path_ + ": cannot write the file (" + (errno ? std::strerror(errno) : "I/O error") + ")");
   if (std::rename(temporary_.c_str(), path_.c_str()) != 0)
     throw std::runtime_error(path_ + ": cannot rename the temporary file into place (" + std::strerror(errno) + ")");
   committed_ = true;
