@@ -1,9 +1,9 @@
 # SentencePiece, built from Debian's source package by scripts/setup.sh as a
 # static library with hidden symbols (see the README for why not the shared one).
 set(SENTENCEPIECE_VERSION 0.1.97)
-set(SENTENCEPIECE_SOURCE_DIR "${PROJECT_SOURCE_DIR}/third_party/sentencepiece-${SENTENCEPIECE_VERSION}"
+set(SENTENCEPIECE_SOURCE_DIR "${CMAKE_CURRENT_LIST_DIR}/../third_party/sentencepiece-${SENTENCEPIECE_VERSION}"
     CACHE PATH "SentencePiece source tree")
-set(SENTENCEPIECE_BUILD_DIR "${PROJECT_SOURCE_DIR}/third_party/sentencepiece-build"
+set(SENTENCEPIECE_BUILD_DIR "${CMAKE_CURRENT_LIST_DIR}/../third_party/sentencepiece-build"
     CACHE PATH "SentencePiece build tree")
 
 set(_spm_lib "${SENTENCEPIECE_BUILD_DIR}/src/libsentencepiece.a")

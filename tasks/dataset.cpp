@@ -66,7 +66,13 @@ int parse_label(const std::string& text, const TaskSpec& task, const TsvTable& t
 
 // Appends the examples of one file to `data`.
 void read_file_into(const TaskSpec& task, const std::string& path, const TaskOptions& options, SplitData& data) {
-  const std::string bytes = read_file_bytes(path, missing_file_hint(task));
+  read_examples(task, read_file_bytes(path, missing_file_hint(task)), path, options, data);
+}
+
+}  // namespace
+
+void read_examples(const TaskSpec& task, std::string_view bytes, const std::string& path, const TaskOptions& options,
+                   SplitData& data) {
   const TsvTable table = parse_tsv(bytes, path, task.reader.format);
   data.files.push_back(SourceFile{path, sha256_hex(bytes), static_cast<int64_t>(table.rows.size())});
 
@@ -101,6 +107,8 @@ void read_file_into(const TaskSpec& task, const std::string& path, const TaskOpt
       ++data.dropped[drop_reason];
   }
 }
+
+namespace {
 
 const SplitSpec& require_split(const TaskSpec& task, const std::string& split) {
   const SplitSpec* spec = task.find_split(split);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "data/example.h"
@@ -43,6 +44,11 @@ std::vector<std::string> split_file_paths(const TaskSpec& task, const std::strin
 // a split that has files. Throws MissingFileError or DataError.
 SplitData read_split(const TaskSpec& task, const std::string& split, const std::string& data_dir,
                      const TaskOptions& options);
+
+// Appends the examples of one data file's bytes to `data`, as read_split
+// reads each file; `source` names it in errors. Throws DataError.
+void read_examples(const TaskSpec& task, std::string_view bytes, const std::string& source, const TaskOptions& options,
+                   SplitData& data);
 
 // Rows a dev slice takes out of a train split of `train_rows` kept rows: the
 // requested size, but at most a tenth of train, so that small samples work.

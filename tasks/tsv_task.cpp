@@ -7,8 +7,12 @@
 #include <cctype>
 #include <charconv>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <stdexcept>
+
+#include "util/text.h"
 
 namespace deberta {
 namespace {
@@ -19,7 +23,8 @@ class YamlReader {
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& what) const {
     const int line = node.Mark().line >= 0 ? node.Mark().line + 1 : 1;
-    throw std::invalid_argument(fmt::format("{}:{}: {}", path_, line, what));
+    // `what` quotes the file's text, which may hold a newline.
+    throw std::invalid_argument(fmt::format("{}:{}: {}", path_, line, one_line(what)));
   }
 
   void require_map(const YAML::Node& node, const std::string& what, const std::set<std::string>& allowed) const {
@@ -81,17 +86,38 @@ class YamlReader {
   std::string path_;
 };
 
+TaskSpec task_from_yaml(const YAML::Node& loaded, const std::string& yaml_path);
+
 }  // namespace
 
 TaskSpec load_tsv_task(const std::string& yaml_path) {
   std::error_code ec;
   if (!std::filesystem::exists(yaml_path, ec)) throw MissingFileError(yaml_path, yaml_path + ": task file not found");
+  std::ifstream in(yaml_path, std::ios::binary);
+  if (!in) throw std::invalid_argument(yaml_path + ": cannot open the task file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_tsv_task(text.str(), yaml_path);
+}
+
+TaskSpec parse_tsv_task(const std::string& yaml_text, const std::string& yaml_path) {
   YAML::Node loaded;
   try {
-    loaded = YAML::LoadFile(yaml_path);
+    loaded = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    throw std::invalid_argument(fmt::format("{}:{}: not valid YAML: {}", yaml_path, e.mark.line + 1, e.msg));
+    throw std::invalid_argument(fmt::format("{}:{}: not valid YAML: {}", yaml_path, e.mark.line + 1, one_line(e.msg)));
   }
+  try {
+    return task_from_yaml(loaded, yaml_path);
+  } catch (const YAML::Exception& e) {
+    // A key that is not a single value, say: yaml-cpp's message names no file.
+    throw std::invalid_argument(fmt::format("{}:{}: {}", yaml_path, e.mark.line + 1, one_line(e.msg)));
+  }
+}
+
+namespace {
+
+TaskSpec task_from_yaml(const YAML::Node& loaded, const std::string& yaml_path) {
   // Const from here on: a non-const operator[] may add the keys it looks up.
   const YAML::Node root = loaded;
   const YamlReader yaml(yaml_path);
@@ -166,8 +192,15 @@ TaskSpec load_tsv_task(const std::string& yaml_path) {
   task.headline_metric = root["headline"] ? yaml.string(root["headline"], "headline") : task.metrics.front();
   if (root["max_seq_len"]) task.max_seq_len = static_cast<int>(yaml.integer(root["max_seq_len"], "max_seq_len"));
 
-  validate_task(task);  // its messages name the task file through task.source
+  try {
+    validate_task(task);  // its messages name the task file through task.source
+  } catch (const std::invalid_argument& e) {
+    // They quote the file's labels and metrics, which may hold a newline.
+    throw std::invalid_argument(one_line(e.what()));
+  }
   return task;
 }
+
+}  // namespace
 
 }  // namespace deberta

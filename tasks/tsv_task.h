@@ -14,4 +14,8 @@ namespace deberta {
 // "FILE:LINE: ..." for a bad file, and MissingFileError when it is not there.
 TaskSpec load_tsv_task(const std::string& yaml_path);
 
+// The same for the file's text; `yaml_path` names it in errors and places the
+// data paths, as above.
+TaskSpec parse_tsv_task(const std::string& yaml_text, const std::string& yaml_path);
+
 }  // namespace deberta

@@ -91,7 +91,7 @@ TEST_CASE("a wrong header is an error naming the file and the header field") {
   CHECK(error.find(file + ":1: header field 2 is 's1', expected 'sentence1'") == 0);
 }
 
-TEST_CASE("inspect-data exits non-zero with one line naming the file and line and field") {
+TEST_CASE("inspect-data exits non-zero with one line naming the file and line and field", "[cli]") {
   ScratchDir dir;
   const std::string file =
       dir.write("question-pair/validation.txt", "question1\tquestion2\tis_duplicate\n가?\t나?\t3\n");
@@ -105,7 +105,7 @@ TEST_CASE("inspect-data exits non-zero with one line naming the file and line an
                              "(expected one of: 0, 1)\n");
 }
 
-TEST_CASE("inspect-data names each missing file with its fetch command and exits 1 when nothing was read") {
+TEST_CASE("inspect-data names each missing file with its fetch command and exits 1 when nothing was read", "[cli]") {
   ScratchDir dir;
   const auto result = deberta::test::run_cli("inspect-data --task nsmc --data-dir '" + dir.path() + "'");
   INFO(result.output);

@@ -26,7 +26,7 @@ nlohmann::json run_json(const std::string& arguments) {
 
 }  // namespace
 
-TEST_CASE("bench train prints the throughput fields of a full training step") {
+TEST_CASE("bench train prints the throughput fields of a full training step", "[cli]") {
   const auto result = run_cli(kTinyTrain);
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
@@ -37,7 +37,7 @@ TEST_CASE("bench train prints the throughput fields of a full training step") {
   CHECK(result.output.find("train") != std::string::npos);
 }
 
-TEST_CASE("bench train with json prints one object with bench_ref.py's field names") {
+TEST_CASE("bench train with json prints one object with bench_ref.py's field names", "[cli]") {
   const auto result = run_json(kTinyTrain);
   CHECK(result.at("implementation") == "deberta-bench");
   CHECK(result.at("mode") == "train");
@@ -56,7 +56,7 @@ TEST_CASE("bench train with json prints one object with bench_ref.py's field nam
   CHECK(result.at("gflops").get<double>() * median * 1e9 == Approx(3 * forward));
 }
 
-TEST_CASE("bench epoch on the nsmc sample reports throughput and pads less with length grouping") {
+TEST_CASE("bench epoch on the nsmc sample reports throughput and pads less with length grouping", "[cli]") {
   const auto grouped = run_json(kTinyEpoch);
   CHECK(grouped.at("mode") == "epoch");
   CHECK(grouped.at("task") == "nsmc");
@@ -80,7 +80,7 @@ TEST_CASE("bench epoch on the nsmc sample reports throughput and pads less with 
   CHECK(padding < shuffled.at("padding_fraction").get<double>());
 }
 
-TEST_CASE("bench epoch without a task is an error that names the task flag") {
+TEST_CASE("bench epoch without a task is an error that names the task flag", "[cli]") {
   const auto result = run_cli("--threads 1 bench --mode epoch --max-examples 8");
   INFO(result.output);
   CHECK(result.exit_code == 1);
@@ -88,7 +88,7 @@ TEST_CASE("bench epoch without a task is an error that names the task flag") {
   CHECK(result.output.find("Segmentation") == std::string::npos);
 }
 
-TEST_CASE("bench train refuses a task because it runs random sequences") {
+TEST_CASE("bench train refuses a task because it runs random sequences", "[cli]") {
   const auto result = run_cli("--threads 1 bench --mode train --task nsmc --batch 2 --seq-len 16");
   INFO(result.output);
   CHECK(result.exit_code == 1);

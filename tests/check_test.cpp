@@ -38,7 +38,7 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 
 }  // namespace
 
-TEST_CASE("check passes when the results equal the baseline") {
+TEST_CASE("check passes when the results equal the baseline", "[cli]") {
   Fixture f;
   const auto result = f.check();
   INFO(result.output);
@@ -49,7 +49,7 @@ TEST_CASE("check passes when the results equal the baseline") {
   CHECK(contains(result.output, "dev spearman (headline)"));
 }
 
-TEST_CASE("check exits 1 on a fabricated regression and names the metric") {
+TEST_CASE("check exits 1 on a fabricated regression and names the metric", "[cli]") {
   Fixture f;
   FakeRun worse;
   worse.test = 0.60;  // the baseline has 0.70; the default tolerance is 0.02
@@ -64,7 +64,7 @@ TEST_CASE("check exits 1 on a fabricated regression and names the metric") {
   CHECK(contains(result.output, "check FAILED"));
 }
 
-TEST_CASE("check passes an improvement and shows it") {
+TEST_CASE("check passes an improvement and shows it", "[cli]") {
   Fixture f;
   FakeRun better;
   better.test = 0.80;
@@ -76,7 +76,7 @@ TEST_CASE("check passes an improvement and shows it") {
   CHECK(contains(result.output, "better"));
 }
 
-TEST_CASE("check passes a drop within the tolerance and fails it under a tighter tolerance flag") {
+TEST_CASE("check passes a drop within the tolerance and fails it under a tighter tolerance flag", "[cli]") {
   Fixture f;
   FakeRun slightly_worse;
   slightly_worse.test = 0.69;
@@ -90,7 +90,7 @@ TEST_CASE("check passes a drop within the tolerance and fails it under a tighter
   CHECK(contains(tight.output, "test accuracy fell from 0.7000 to 0.6900"));
 }
 
-TEST_CASE("check lets a per-task tolerance flag override the global one") {
+TEST_CASE("check lets a per-task tolerance flag override the global one", "[cli]") {
   Fixture f;
   FakeRun worse;
   worse.test = 0.60;
@@ -100,7 +100,7 @@ TEST_CASE("check lets a per-task tolerance flag override the global one") {
   CHECK(result.exit_code == 0);
 }
 
-TEST_CASE("check uses the tolerance stored in the baseline when no flag is given") {
+TEST_CASE("check uses the tolerance stored in the baseline when no flag is given", "[cli]") {
   Fixture f;
   auto baseline = nlohmann::json::parse(deberta::test::read_text(f.baseline()));
   baseline["tolerance"] = 0.2;
@@ -113,7 +113,7 @@ TEST_CASE("check uses the tolerance stored in the baseline when no flag is given
   CHECK(result.exit_code == 0);
 }
 
-TEST_CASE("check exits 1 when a baseline run is missing and names it") {
+TEST_CASE("check exits 1 when a baseline run is missing and names it", "[cli]") {
   Fixture f;
   std::filesystem::remove_all(f.dir.file("runs/korsts"));
   const auto result = f.check();
@@ -122,7 +122,7 @@ TEST_CASE("check exits 1 when a baseline run is missing and names it") {
   CHECK(contains(result.output, "missing run korsts/tiny-default/seed42 [standard, dev]"));
 }
 
-TEST_CASE("check matches runs by seed so another seed does not stand in for a missing one") {
+TEST_CASE("check matches runs by seed so another seed does not stand in for a missing one", "[cli]") {
   Fixture f;
   FakeRun other_seed;
   other_seed.seed = 7;
@@ -134,7 +134,7 @@ TEST_CASE("check matches runs by seed so another seed does not stand in for a mi
   CHECK(contains(result.output, "not in the baseline (--update adds it): nsmc/tiny-default/seed7"));
 }
 
-TEST_CASE("check update rewrites the baseline and prints old and new values") {
+TEST_CASE("check update rewrites the baseline and prints old and new values", "[cli]") {
   Fixture f;
   FakeRun changed, added;
   changed.test = 0.75;
@@ -160,7 +160,7 @@ TEST_CASE("check update rewrites the baseline and prints old and new values") {
   CHECK(after.exit_code == 0);
 }
 
-TEST_CASE("a baseline without a version is an error naming the file and field") {
+TEST_CASE("a baseline without a version is an error naming the file and field", "[cli]") {
   Fixture f;
   auto baseline = nlohmann::json::parse(deberta::test::read_text(f.baseline()));
   baseline.erase("version");
@@ -171,7 +171,7 @@ TEST_CASE("a baseline without a version is an error naming the file and field") 
   CHECK(contains(result.output, f.baseline() + ": field 'version' is missing"));
 }
 
-TEST_CASE("a per-task tolerance for a task the baseline lacks is an error naming it") {
+TEST_CASE("a per-task tolerance for a task the baseline lacks is an error naming it", "[cli]") {
   Fixture f;
   const auto result = f.check("--per-task nsmcc=0.1");
   INFO(result.output);

@@ -5,7 +5,7 @@
 
 using deberta::test::run_cli;
 
-TEST_CASE("the version flag prints the tool, sentencepiece and libtorch versions") {
+TEST_CASE("the version flag prints the tool, sentencepiece and libtorch versions", "[cli]") {
   const auto result = run_cli("--version");
   INFO(result.output);
   CHECK(result.exit_code == 0);
@@ -15,7 +15,7 @@ TEST_CASE("the version flag prints the tool, sentencepiece and libtorch versions
   CHECK(result.output.find("CUDA") != std::string::npos);
 }
 
-TEST_CASE("the help flag lists every subcommand of the CLI contract") {
+TEST_CASE("the help flag lists every subcommand of the CLI contract", "[cli]") {
   const auto result = run_cli("--help");
   INFO(result.output);
   CHECK(result.exit_code == 0);
@@ -26,7 +26,7 @@ TEST_CASE("the help flag lists every subcommand of the CLI contract") {
   }
 }
 
-TEST_CASE("the tasks subcommand lists the five benchmark tasks and exits 0") {
+TEST_CASE("the tasks subcommand lists the five benchmark tasks and exits 0", "[cli]") {
   const auto result = run_cli("tasks");
   INFO(result.output);
   CHECK(result.exit_code == 0);
@@ -36,7 +36,7 @@ TEST_CASE("the tasks subcommand lists the five benchmark tasks and exits 0") {
   }
 }
 
-TEST_CASE("global options work after the subcommand as well as before it") {
+TEST_CASE("global options work after the subcommand as well as before it", "[cli]") {
   const auto after = run_cli("tasks --threads 2");
   INFO(after.output);
   CHECK(after.exit_code == 0);
@@ -46,7 +46,7 @@ TEST_CASE("global options work after the subcommand as well as before it") {
   CHECK(bad.output.find("--threads") != std::string::npos);
 }
 
-TEST_CASE("a missing required flag is a usage error, not a crash") {
+TEST_CASE("a missing required flag is a usage error, not a crash", "[cli]") {
   const auto result = run_cli("forward --model x");
   INFO(result.output);
   CHECK(result.exit_code != 0);
@@ -54,14 +54,14 @@ TEST_CASE("a missing required flag is a usage error, not a crash") {
   CHECK(result.output.find("--inputs") != std::string::npos);
 }
 
-TEST_CASE("the threads flag rejects zero with a message naming it") {
+TEST_CASE("the threads flag rejects zero with a message naming it", "[cli]") {
   const auto result = run_cli("--threads 0 tasks");
   INFO(result.output);
   CHECK(result.exit_code != 0);
   CHECK(result.output.find("--threads") != std::string::npos);
 }
 
-TEST_CASE("an installed binary runs finetune from another directory and holds no source-tree path") {
+TEST_CASE("an installed binary runs finetune from another directory and holds no source-tree path", "[cli]") {
   const deberta::test::ScratchDir prefix;
   const deberta::test::ScratchDir elsewhere;
   const std::string build_dir = std::filesystem::path(DEBERTA_BENCH_EXE).parent_path().string();

@@ -47,7 +47,7 @@ bool wait_for_lines(const fs::path& path, size_t lines, int seconds) {
 
 }  // namespace
 
-TEST_CASE("two processes with batch 8 train as one process with batch 16 does, to round-off") {
+TEST_CASE("two processes with batch 8 train as one process with batch 16 does, to round-off", "[cli]") {
   const ScratchDir scratch;
   const fs::path one = scratch.file("one"), two = scratch.file("two");
   auto result =
@@ -86,7 +86,8 @@ TEST_CASE("two processes with batch 8 train as one process with batch 16 does, t
   CHECK(std::count(result.output.begin(), result.output.end(), '\n') < 60);
 }
 
-TEST_CASE("a two-process run stopped after an evaluation and resumed by two processes ends as an uninterrupted one") {
+TEST_CASE("a two-process run stopped after an evaluation and resumed by two processes ends as an uninterrupted one",
+          "[cli]") {
   // Dropout on: each rank draws its masks from (seed, rank, step), so the
   // resumed steps draw the same ones.
   const ScratchDir scratch;
@@ -120,7 +121,7 @@ TEST_CASE("a two-process run stopped after an evaluation and resumed by two proc
   CHECK(result.output.find("saved by 2 process(es); resume it with 2") != std::string::npos);
 }
 
-TEST_CASE("killing rank 1 mid-run makes rank 0 exit non-zero within the timeout, naming rank 1") {
+TEST_CASE("killing rank 1 mid-run makes rank 0 exit non-zero within the timeout, naming rank 1", "[cli]") {
   const ScratchDir scratch;
   const fs::path run = scratch.file("lost");
   const int port = deberta::test::free_port();
@@ -151,7 +152,7 @@ TEST_CASE("killing rank 1 mid-run makes rank 0 exit non-zero within the timeout,
   CHECK(log.find("deberta-bench: error: distributed: rank 1 of 2 stopped") != std::string::npos);
 }
 
-TEST_CASE("a run killed with kill -9 at any step resumes to the same weights and results, at three points") {
+TEST_CASE("a run killed with kill -9 at any step resumes to the same weights and results, at three points", "[cli]") {
   const ScratchDir scratch;
   const std::string flags =
       " --threads 1 finetune --task question_pair --seed 11 --set training.max_steps=24 --set training.batch_size=16"
@@ -182,7 +183,7 @@ TEST_CASE("a run killed with kill -9 at any step resumes to the same weights and
   }
 }
 
-TEST_CASE("a checkpoint write that fails for want of space is a clear error and the previous state stays") {
+TEST_CASE("a checkpoint write that fails for want of space is a clear error and the previous state stays", "[cli]") {
   const ScratchDir scratch;
   const fs::path run = scratch.file("full");
   const std::string flags =
@@ -210,7 +211,7 @@ TEST_CASE("a checkpoint write that fails for want of space is a clear error and 
 }
 
 #ifdef DEBERTA_BENCH_TORCHRUN
-TEST_CASE("torchrun launches a two-process finetune with --no-python") {
+TEST_CASE("torchrun launches a two-process finetune with --no-python", "[cli]") {
   const ScratchDir scratch;
   const fs::path run = scratch.file("torchrun");
   const auto result =

@@ -68,7 +68,7 @@ int64_t dropped_total(const json& split) {
 
 }  // namespace
 
-TEST_CASE("inspect-data accounts for every row of every full data file", "[.fulldata]") {
+TEST_CASE("inspect-data accounts for every row of every full data file", "[.fulldata][cli]") {
   const auto sums = sha256sums();
   std::map<std::string, int64_t> accounted;
   std::set<std::string> missing;
@@ -91,7 +91,7 @@ TEST_CASE("inspect-data accounts for every row of every full data file", "[.full
   CHECK(missing == std::set<std::string>{"paws-x-ko/translated_train.tsv", "kornli/multinli.train.ko.tsv"});
 }
 
-TEST_CASE("inspect-data label counts of the full files match the data README", "[.fulldata]") {
+TEST_CASE("inspect-data label counts of the full files match the data README", "[.fulldata][cli]") {
   const json nsmc = inspect("nsmc");
   CHECK(nsmc["splits"]["train"]["labels"]["0"].get<int64_t>() + nsmc["splits"]["dev"]["labels"]["0"].get<int64_t>() ==
         75173);
@@ -120,7 +120,7 @@ TEST_CASE("inspect-data label counts of the full files match the data README", "
   CHECK(qp["splits"]["test"]["labels"] == json({{"0", 508}, {"1", 250}}));
 }
 
-TEST_CASE("paws drop_ns on the full files gives the official 1965 and 1972 rows", "[.fulldata]") {
+TEST_CASE("paws drop_ns on the full files gives the official 1965 and 1972 rows", "[.fulldata][cli]") {
   const json paws = inspect("paws", "--option drop_ns=true");
   CHECK(paws["splits"]["dev"]["rows"] == 1965);
   CHECK(paws["splits"]["dev"]["dropped"] == json({{"ns_placeholder", 35}}));

@@ -104,7 +104,7 @@ std::string write_metrics(const ScratchDir& dir, int train, bool with_test) {
 
 }  // namespace
 
-TEST_CASE("plot writes a well-formed SVG into the run directory") {
+TEST_CASE("plot writes a well-formed SVG into the run directory", "[cli]") {
   ScratchDir dir;
   const auto run = write_metrics(dir, 10, false);
   const auto result = run_cli("plot '" + run + "'");
@@ -127,7 +127,7 @@ TEST_CASE("the well-formedness check of the plot test rejects broken XML") {
   CHECK(xml_problem("<svg><g/><text x=\"1\">&lt;ok&gt;</text></svg>") == "");
 }
 
-TEST_CASE("plot draws one point per metrics line") {
+TEST_CASE("plot draws one point per metrics line", "[cli]") {
   ScratchDir dir;
   const auto run = write_metrics(dir, 10, false);
   const auto result = run_cli("plot '" + run + "'");
@@ -140,7 +140,7 @@ TEST_CASE("plot draws one point per metrics line") {
   CHECK(polyline_points(svg, "test") == 0);
 }
 
-TEST_CASE("plot draws the test scores of eval lines that carry them as a second curve") {
+TEST_CASE("plot draws the test scores of eval lines that carry them as a second curve", "[cli]") {
   ScratchDir dir;
   const auto run = write_metrics(dir, 9, true);
   const auto output = dir.file("curves.svg");
@@ -153,7 +153,7 @@ TEST_CASE("plot draws the test scores of eval lines that carry them as a second 
   CHECK(polyline_points(svg, "test") == 3);
 }
 
-TEST_CASE("a bad metrics line is an error naming the file and line") {
+TEST_CASE("a bad metrics line is an error naming the file and line", "[cli]") {
   ScratchDir dir;
   dir.write("run/metrics.jsonl",
             "{\"step\":1,\"loss\":2.0,\"lr\":0.001}\n{\"step\":2,\"loss\":2.0,\"lr\":0.001}\n{\"step\":3,\n");
@@ -163,7 +163,7 @@ TEST_CASE("a bad metrics line is an error naming the file and line") {
   CHECK(result.output.find(dir.file("run") + "/metrics.jsonl:3: not a JSON object") != std::string::npos);
 }
 
-TEST_CASE("a metrics line that is neither a training nor an eval line is an error naming the line") {
+TEST_CASE("a metrics line that is neither a training nor an eval line is an error naming the line", "[cli]") {
   ScratchDir dir;
   dir.write("run/metrics.jsonl", "{\"step\":1,\"loss\":2.0,\"lr\":0.001}\n{\"step\":2}\n");
   const auto result = run_cli("plot '" + dir.file("run") + "'");

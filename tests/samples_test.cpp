@@ -60,7 +60,7 @@ TEST_CASE("the samples test splits share no sentence pair with their train split
   }
 }
 
-TEST_CASE("inspect-data reads the data directory from DEBERTA_BENCH_DATA") {
+TEST_CASE("inspect-data reads the data directory from DEBERTA_BENCH_DATA", "[cli]") {
   REQUIRE(setenv("DEBERTA_BENCH_DATA", samples_dir().c_str(), 1) == 0);
   CHECK(deberta::resolve_data_dir("") == samples_dir());
   CHECK(deberta::resolve_data_dir("elsewhere") == "elsewhere");
@@ -73,7 +73,7 @@ TEST_CASE("inspect-data reads the data directory from DEBERTA_BENCH_DATA") {
   CHECK(result.output.find("\"rows\": 2000") != std::string::npos);
 }
 
-TEST_CASE("inspect-data --texts prints the training texts finetune reads, without the dev slice or test") {
+TEST_CASE("inspect-data --texts prints the training texts finetune reads, without the dev slice or test", "[cli]") {
   const auto texts = [](const char* task, const char* split) {
     const auto result = deberta::test::run_cli(std::string("inspect-data --task ") + task + " --data-dir '" +
                                                samples_dir() + "' --texts " + split);

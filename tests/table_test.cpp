@@ -266,7 +266,7 @@ TEST_CASE("table in json carries unrounded means with n and std per cell") {
   CHECK(row.at("cells").at("paws").is_null());
 }
 
-TEST_CASE("table refuses two runs of one row with the same seed and names both") {
+TEST_CASE("table refuses two runs of one row with the same seed and names both", "[cli]") {
   ScratchDir dir;
   const auto a = write_fake_run(dir, "a", FakeRun{});
   const auto b = write_fake_run(dir, "b", FakeRun{});
@@ -277,7 +277,7 @@ TEST_CASE("table refuses two runs of one row with the same seed and names both")
   CHECK(result.output.find(b) != std::string::npos);
 }
 
-TEST_CASE("the table command prints reference rows from the shipped file by default") {
+TEST_CASE("the table command prints reference rows from the shipped file by default", "[cli]") {
   ScratchDir dir;
   write_fake_run(dir, "nsmc", FakeRun{});
   const auto result = run_cli("table --results '" + dir.path() + "'");
@@ -287,7 +287,7 @@ TEST_CASE("the table command prints reference rows from the shipped file by defa
   CHECK(result.output.find("| tiny-default (dev-selected, n=1)") != std::string::npos);
 }
 
-TEST_CASE("a results file without a task is an error naming the file and field") {
+TEST_CASE("a results file without a task is an error naming the file and field", "[cli]") {
   ScratchDir dir;
   const auto path = dir.write("run/results.json", R"({"model_name": "m", "seed": 1, "headline_metric": "accuracy",
       "dev": {"accuracy": 0.5}, "test": {"accuracy": 0.5}})");
@@ -297,7 +297,7 @@ TEST_CASE("a results file without a task is an error naming the file and field")
   CHECK(result.output.find(path + ": field 'task' is missing") != std::string::npos);
 }
 
-TEST_CASE("a results directory with no run is an error naming it") {
+TEST_CASE("a results directory with no run is an error naming it", "[cli]") {
   ScratchDir dir;
   const auto result = run_cli("table --reference none --results '" + dir.path() + "'");
   INFO(result.output);
@@ -362,7 +362,7 @@ TEST_CASE("a reference file with an unknown task column is an error naming the f
   }
 }
 
-TEST_CASE("a reference row without a name is an error naming the file and field") {
+TEST_CASE("a reference row without a name is an error naming the file and field", "[cli]") {
   ScratchDir dir;
   std::string broken = deberta::test::read_text(deberta::default_reference_path());
   const auto at = broken.find("  - name: KoBERT\n    source: kcbert-finetune\n");

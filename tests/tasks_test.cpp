@@ -82,7 +82,7 @@ TEST_CASE("the tasks listing says that question_pair label 0 means the same ques
   CHECK(listing.find("tsv: any task defined by a YAML file") != std::string::npos);
 }
 
-TEST_CASE("the tasks subcommand lists the five benchmarks") {
+TEST_CASE("the tasks subcommand lists the five benchmarks", "[cli]") {
   const auto result = deberta::test::run_cli("tasks");
   INFO(result.output);
   CHECK(result.exit_code == 0);

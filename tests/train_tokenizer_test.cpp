@@ -10,7 +10,7 @@
 namespace fs = std::filesystem;
 using deberta::test::ScratchDir;
 
-TEST_CASE("train-tokenizer writes a DeBERTa-v3 style spm model that the tokenizer loads") {
+TEST_CASE("train-tokenizer writes a DeBERTa-v3 style spm model that the tokenizer loads", "[cli]") {
   const ScratchDir scratch;
   const fs::path dir = scratch.file("train-tokenizer");
   const auto result =

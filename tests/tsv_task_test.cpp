@@ -138,7 +138,7 @@ TEST_CASE("a missing data file of a YAML task names the task file instead of a f
                     Catch::Contains(dir.file("b.tsv") + ": file not found; check the paths in " + yaml));
 }
 
-TEST_CASE("inspect-data accepts a task YAML path") {
+TEST_CASE("inspect-data accepts a task YAML path", "[cli]") {
   const auto result = deberta::test::run_cli("inspect-data --task configs/tasks/example-tsv.yaml");
   INFO(result.output);
   REQUIRE(result.exit_code == 0);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "io/forward_inputs.h"
 #include "io/json_tensor.h"
 #include "model/checkpoint.h"
 #include "model/factory.h"
@@ -87,7 +88,7 @@ void run_tokenize(const TokenizeOptions& options, std::ostream& out) {
     nlohmann::json example;
     try {
       example = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {  // parse_error, or out_of_range for 1e999
       throw std::runtime_error(fmt::format("{}:{}: not a JSON object", path, number));
     }
     if (!example.is_object() || !example.contains("text") || !example.at("text").is_string())
@@ -114,19 +115,12 @@ void run_forward(const ForwardOptions& options, std::ostream& log) {
   model_options.strict = options.strict;
   model_options.device = resolve_device(options.device);
   model_options.precision = parse_precision(options.precision);
-  const nlohmann::json document = read_json_file(options.inputs_path);
-  const bool golden_layout = document.contains("model") && document.at("model").contains("inputs");
-  const nlohmann::json& in = golden_layout ? document.at("model").at("inputs") : document;
+  const ForwardInputs parsed = parse_forward_inputs(read_file(options.inputs_path), options.inputs_path);
+  const bool golden_layout = parsed.golden_layout;
   ModelInputs inputs;
-  for (auto [field, target] :
-       {std::pair{"input_ids", &inputs.input_ids}, std::pair{"attention_mask", &inputs.attention_mask},
-        std::pair{"token_type_ids", &inputs.token_type_ids}}) {
-    if (!in.contains(field)) {
-      if (std::string(field) == "input_ids") throw std::runtime_error(options.inputs_path + ": input_ids is missing");
-      continue;
-    }
-    *target = integer_matrix_from_json(in.at(field), options.inputs_path + ": " + field);
-  }
+  inputs.input_ids = integer_matrix_tensor(parsed.input_ids);
+  if (parsed.attention_mask) inputs.attention_mask = integer_matrix_tensor(*parsed.attention_mask);
+  if (parsed.token_type_ids) inputs.token_type_ids = integer_matrix_tensor(*parsed.token_type_ids);
 
   Model model = load_model(options.model_dir, model_options);
   for (const auto& line : model.report.describe()) log << line << '\n';

@@ -166,7 +166,7 @@ LearningCurves parse_learning_curves(const std::string& path, const std::string&
     nlohmann::json record;
     try {
       record = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
       throw std::runtime_error(fmt::format("{}: not a JSON object ({})", where, e.what()));
     }
     if (!record.is_object()) throw std::runtime_error(where + ": not a JSON object");

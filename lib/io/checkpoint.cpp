@@ -15,7 +15,8 @@
 
 #include "io/safetensors.h"
 #include "io/torch_pickle.h"
-#include "util/json_file.h"
+#include "io/weights_index.h"
+#include "util/atomic_file.h"
 
 namespace fs = std::filesystem;
 
@@ -62,15 +63,8 @@ std::string weights_file_names() {
 // An index.json of sharded weights: "weight_map" maps each tensor name to the
 // shard file (beside the index) that holds it.
 TensorMap read_sharded(const fs::path& index_path, WeightsReader read_shard, std::string& weights_file) {
-  const nlohmann::json index = read_json_file(index_path.string());
-  if (!index.is_object() || !index.contains("weight_map") || !index.at("weight_map").is_object())
-    fail(index_path, "has no \"weight_map\" object");
-  std::map<std::string, std::string> shard_of;
-  for (const auto& [name, shard] : index.at("weight_map").items()) {
-    if (!shard.is_string()) fail(index_path, "weight_map entry " + quote(name) + " is not a file name");
-    shard_of[name] = shard.get<std::string>();
-  }
-  if (shard_of.empty()) fail(index_path, "weight_map is empty");
+  const std::map<std::string, std::string> shard_of =
+      parse_weights_index(read_file(index_path.string()), index_path.string());
 
   std::set<std::string> shards;
   for (const auto& [name, shard] : shard_of) shards.insert(shard);

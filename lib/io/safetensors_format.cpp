@@ -116,7 +116,7 @@ SafetensorsHeader parse_safetensors_header(std::string_view file_bytes, const st
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
     fail(source, std::string("the header is not valid JSON (") + e.what() + ")");
   }
   if (!json.is_object()) fail(source, "the header is not a JSON object");

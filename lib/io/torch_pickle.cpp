@@ -5,7 +5,10 @@
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
+
+#include "io/zip_check.h"
 
 namespace deberta {
 
@@ -21,6 +24,10 @@ TensorMap read_pytorch_bin(const std::string& path) {
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw std::runtime_error(path + ": cannot read the file");
 
+  // The container is checked first (io/zip_check.h), so that a truncated or
+  // corrupt archive is refused with one line saying what is wrong before
+  // libtorch's reader sees it.
+  check_torch_zip(std::string_view(bytes.data(), bytes.size()), path);
   torch::IValue value;
   try {
     value = torch::pickle_load(bytes);

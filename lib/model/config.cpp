@@ -1,9 +1,12 @@
 #include "model/config.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include "util/atomic_file.h"
 #include "util/json_file.h"
@@ -16,10 +19,28 @@ namespace {
   throw std::runtime_error(source + ": " + field + ": " + problem);
 }
 
+// Strings come from the file: JSON-quote them so that a newline cannot break
+// the one-line error.
+std::string quote(const std::string& text) { return nlohmann::json(text).dump(); }
+
 template <typename T>
 void read(const nlohmann::json& j, const char* key, T& out, const std::string& source) {
   const auto it = j.find(key);
   if (it == j.end() || it->is_null()) return;
+  // nlohmann's get<int64_t>() converts a float too, and one out of range
+  // (1e300) is undefined behaviour: an integer field takes a whole number that
+  // fits.
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (it->is_number_float()) {
+      const double value = it->get<double>();
+      if (!(value >= static_cast<double>(std::numeric_limits<T>::min()) &&
+            value < -static_cast<double>(std::numeric_limits<T>::min())) ||
+          value != std::trunc(value))
+        fail(source, key, "is not an integer that fits (" + it->dump() + ")");
+      out = static_cast<T>(value);
+      return;
+    }
+  }
   try {
     out = it->get<T>();
   } catch (const nlohmann::json::exception&) {
@@ -54,9 +75,9 @@ std::vector<std::string> read_labels(const nlohmann::json& j, const std::string&
       try {
         id = std::stoll(key);
       } catch (const std::exception&) {
-        fail(source, "id2label", "key '" + key + "' is not an integer");
+        fail(source, "id2label", "key " + quote(key) + " is not an integer");
       }
-      if (!value.is_string()) fail(source, "id2label", "value for " + key + " is not a string");
+      if (!value.is_string()) fail(source, "id2label", "value for " + quote(key) + " is not a string");
       by_id[id] = value.get<std::string>();
     }
     std::vector<std::string> labels;
@@ -98,7 +119,7 @@ DebertaConfig parse_config(const std::string& json_text, const std::string& sour
   c.source = j;
   if (j.contains("model_type") && j.at("model_type").is_string()) {
     const auto type = j.at("model_type").get<std::string>();
-    if (type != "deberta-v2") fail(source, "model_type", "'" + type + "' is not supported (expected deberta-v2)");
+    if (type != "deberta-v2") fail(source, "model_type", quote(type) + " is not supported (expected deberta-v2)");
   }
   read_required(j, "vocab_size", c.vocab_size, source);
   read_required(j, "hidden_size", c.hidden_size, source);
@@ -142,13 +163,15 @@ DebertaConfig parse_config(const std::string& json_text, const std::string& sour
     } else if (value.is_array()) {
       for (const auto& item : value) {
         if (!item.is_string()) fail(source, "pos_att_type", "entries must be strings");
-        c.pos_att_type.push_back(split_lowered(item.get<std::string>(), '|').at(0));
+        const std::vector<std::string> parts = split_lowered(item.get<std::string>(), '|');
+        if (parts.empty()) fail(source, "pos_att_type", "entry " + item.dump() + " names no attention type");
+        c.pos_att_type.push_back(parts.front());
       }
     } else {
       fail(source, "pos_att_type", "must be a list or a string");
     }
     for (const auto& type : c.pos_att_type)
-      if (type != "c2p" && type != "p2c") fail(source, "pos_att_type", "unknown attention type '" + type + "'");
+      if (type != "c2p" && type != "p2c") fail(source, "pos_att_type", "unknown attention type " + quote(type));
   }
   c.labels = read_labels(j, source);
 

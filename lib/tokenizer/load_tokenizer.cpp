@@ -3,83 +3,36 @@
 #include <sentencepiece_processor.h>
 
 #include <algorithm>
-#include <climits>
 #include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/tokenizer_json.h"
-#include "util/json_file.h"
+#include "tokenizer/tokenizer_settings.h"
+#include "util/atomic_file.h"
 
 namespace deberta {
 
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 [[noreturn]] void fail(const fs::path& path, const std::string& problem) {
   throw std::runtime_error(path.string() + ": " + problem);
 }
 
-// An absent file reads as an empty object: both settings files are optional.
-json read_optional_json(const fs::path& path) {
-  if (!fs::exists(path)) return json::object();
-  const json root = read_json_file(path.string());
-  if (!root.is_object()) fail(path, "is not a JSON object");
-  return root;
+// The file's text, or std::nullopt when it is absent: both settings files are optional.
+std::optional<std::string> read_optional_file(const fs::path& path) {
+  if (!fs::exists(path)) return std::nullopt;
+  return read_file(path.string());
 }
 
-// HF writes a special token either as its string or as an AddedToken object.
-void read_token_text(const json& settings, const char* key, std::string& text, const fs::path& path) {
-  const auto it = settings.find(key);
-  if (it == settings.end() || it->is_null()) return;
-  if (it->is_string())
-    text = it->get<std::string>();
-  else if (it->is_object() && it->contains("content") && it->at("content").is_string())
-    text = it->at("content").get<std::string>();
-  else
-    fail(path, std::string(key) + " is neither a string nor an object with a \"content\" string");
-}
-
-bool read_bool(const json& settings, const char* key, const fs::path& path) {
-  const auto it = settings.find(key);
-  if (it == settings.end() || it->is_null()) return false;
-  if (!it->is_boolean()) fail(path, std::string(key) + " is not true or false");
-  return it->get<bool>();
-}
-
-struct Settings {
-  SpecialTokens special{{"[PAD]"}, {"[CLS]"}, {"[SEP]"}, {"[UNK]"}, {"[MASK]"}};
-  bool do_lower_case = false;
-  bool split_by_punct = false;
-  std::optional<int> model_max_length;
-};
-
-Settings read_settings(const fs::path& dir) {
-  Settings settings;
+TokenizerSettings read_settings(const fs::path& dir) {
   const fs::path config_path = dir / "tokenizer_config.json";
   const fs::path map_path = dir / "special_tokens_map.json";
-  const json config = read_optional_json(config_path);
-  const json map = read_optional_json(map_path);
-  // special_tokens_map.json overrides tokenizer_config.json, as in HF's from_pretrained.
-  for (const auto& [settings_json, path] : {std::pair{&config, &config_path}, std::pair{&map, &map_path}}) {
-    read_token_text(*settings_json, "pad_token", settings.special.pad.text, *path);
-    read_token_text(*settings_json, "cls_token", settings.special.cls.text, *path);
-    read_token_text(*settings_json, "sep_token", settings.special.sep.text, *path);
-    read_token_text(*settings_json, "unk_token", settings.special.unk.text, *path);
-    read_token_text(*settings_json, "mask_token", settings.special.mask.text, *path);
-  }
-  settings.do_lower_case = read_bool(config, "do_lower_case", config_path);
-  settings.split_by_punct = read_bool(config, "split_by_punct", config_path);
-  // HF stores "no limit" as a huge number (1e30): only a usable length counts.
-  const auto max_length = config.find("model_max_length");
-  if (max_length != config.end() && max_length->is_number() && max_length->get<double>() >= 1 &&
-      max_length->get<double>() <= INT_MAX)
-    settings.model_max_length = max_length->get<int>();
-  return settings;
+  return parse_tokenizer_settings(read_optional_file(config_path), config_path.string(), read_optional_file(map_path),
+                                  map_path.string());
 }
 
 }  // namespace
@@ -93,7 +46,7 @@ Tokenizer load_tokenizer(const std::string& model_dir) {
     throw std::runtime_error(model_dir + ": no tokenizer found (looked for spm.model and tokenizer.json)");
   const fs::path& source = from_spm ? spm_path : json_path;
 
-  Settings settings = read_settings(dir);
+  TokenizerSettings settings = read_settings(dir);
   auto spm = std::make_shared<sentencepiece::SentencePieceProcessor>();
   TokenizerJson tokenizer_json;
   if (from_spm) {

@@ -1,11 +1,13 @@
 #include "tokenizer/tokenizer_json.h"
 
 #include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
 
+#include "util/atomic_file.h"
 #include "util/json_file.h"
 
 namespace deberta {
@@ -17,6 +19,19 @@ using Piece = sentencepiece::ModelProto_SentencePiece;
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
   throw std::runtime_error(path + ": " + problem);
+}
+
+// Strings come from the file: JSON-quote them so that a newline cannot break
+// the one-line error.
+std::string quote(const std::string& text) { return json(text).dump(); }
+
+// An id: a JSON integer. nlohmann's get<int64_t>() would also convert a float,
+// and one out of range (1e300) is undefined behaviour.
+int64_t read_id(const json& value, const std::string& field, const std::string& path) {
+  if (!value.is_number_integer()) fail(path, field + " is not an integer");
+  if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+    fail(path, field + " is out of range");
+  return value.get<int64_t>();
 }
 
 std::string base64_decode(std::string_view text, const std::string& path) {
@@ -112,16 +127,18 @@ PreTokenization read_pre_tokenizer(const json& node, const std::string& path) {
 
 }  // namespace
 
-TokenizerJson read_tokenizer_json(const std::string& path) {
-  const json root = read_json_file(path);
+TokenizerJson read_tokenizer_json(const std::string& path) { return parse_tokenizer_json(read_file(path), path); }
+
+TokenizerJson parse_tokenizer_json(const std::string& text, const std::string& path) {
+  const json root = parse_json(text, path);
 
   try {
     const json& model_node = root.at("model");
     const std::string type = model_node.value("type", "(none)");
-    if (type != "Unigram") fail(path, "model type " + type + " is unsupported; only Unigram (SentencePiece) is");
+    if (type != "Unigram") fail(path, "model type " + quote(type) + " is unsupported; only Unigram (SentencePiece) is");
     if (model_node.value("byte_fallback", false)) fail(path, "Unigram byte_fallback is unsupported");
     if (model_node.at("unk_id").is_null()) fail(path, "a Unigram model without unk_id is unsupported");
-    const int64_t unk_id = model_node.at("unk_id").get<int64_t>();
+    const int64_t unk_id = read_id(model_node.at("unk_id"), "unk_id", path);
     const json& vocab = model_node.at("vocab");
     if (unk_id < 0 || unk_id >= static_cast<int64_t>(vocab.size()))
       fail(path, "unk_id " + std::to_string(unk_id) + " is outside the vocab");
@@ -140,7 +157,8 @@ TokenizerJson read_tokenizer_json(const std::string& path) {
     // (special) and user-defined pieces (not special): give them back those types.
     for (const json& token : root.value("added_tokens", json::array())) {
       const std::string content = token.at("content").get<std::string>();
-      const int64_t id = token.at("id").get<int64_t>();
+      const int64_t id = read_id(token.at("id"), "the id of added token " + quote(content), path);
+      if (id < 0) fail(path, "added token " + quote(content) + " has a negative id");
       result.added_tokens[content] = id;
       if (id == unk_id || id >= static_cast<int64_t>(vocab.size())) continue;
       Piece* piece = result.model->mutable_pieces(static_cast<int>(id));

@@ -24,4 +24,7 @@ struct TokenizerJson {
 // a pipeline it does not support.
 TokenizerJson read_tokenizer_json(const std::string& path);
 
+// The same for the file's text; `source` names it in errors.
+TokenizerJson parse_tokenizer_json(const std::string& text, const std::string& source);
+
 }  // namespace deberta

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "util/text.h"
 #include "util/yaml_file.h"
 
 namespace deberta {
@@ -75,7 +76,9 @@ void flatten(const YAML::Node& node, const std::string& prefix, const std::strin
     throw std::runtime_error(
         fmt::format("{}: {}: expected a mapping of settings", source, prefix.empty() ? "top level" : prefix));
   for (const auto& item : node) {
-    const std::string key = (prefix.empty() ? "" : prefix + ".") + item.first.as<std::string>();
+    // A key is the file's text: a newline in one would break the one-line
+    // errors that quote it (no setting's name has one).
+    const std::string key = (prefix.empty() ? "" : prefix + ".") + one_line(item.first.as<std::string>());
     if (item.second.IsMap()) {
       flatten(item.second, key, source, out);
     } else if (item.second.IsScalar()) {
@@ -113,7 +116,7 @@ int64_t parse_integer(const ConfigValues& values, const std::string& key, int64_
     used = 0;
   }
   if (used == 0 || used != text.size())
-    throw std::invalid_argument(fmt::format("{}: '{}' is not an integer", key, text));
+    throw std::invalid_argument(fmt::format("{}: '{}' is not an integer", key, one_line(text)));
   if (value < min) throw std::invalid_argument(fmt::format("{}: must be at least {}, got {}", key, min, value));
   return value;
 }
@@ -127,7 +130,8 @@ double parse_number(const ConfigValues& values, const std::string& key, double m
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used == 0 || used != text.size()) throw std::invalid_argument(fmt::format("{}: '{}' is not a number", key, text));
+  if (used == 0 || used != text.size())
+    throw std::invalid_argument(fmt::format("{}: '{}' is not a number", key, one_line(text)));
   if (value < min) throw std::invalid_argument(fmt::format("{}: must be at least {}, got {}", key, min, value));
   return value;
 }
@@ -136,7 +140,7 @@ bool parse_bool(const ConfigValues& values, const std::string& key) {
   const std::string& text = values.at(key);
   if (text == "true") return true;
   if (text == "false") return false;
-  throw std::invalid_argument(fmt::format("{}: '{}' is not true or false", key, text));
+  throw std::invalid_argument(fmt::format("{}: '{}' is not true or false", key, one_line(text)));
 }
 
 std::optional<double> parse_optional_probability(const ConfigValues& values, const std::string& key) {
@@ -149,14 +153,12 @@ std::optional<double> parse_optional_probability(const ConfigValues& values, con
 std::string one_of(const ConfigValues& values, const std::string& key, const std::vector<std::string>& allowed) {
   const std::string& text = values.at(key);
   if (std::find(allowed.begin(), allowed.end(), text) == allowed.end())
-    throw std::invalid_argument(fmt::format("{}: '{}' is not one of {}", key, text, fmt::join(allowed, ", ")));
+    throw std::invalid_argument(
+        fmt::format("{}: '{}' is not one of {}", key, one_line(text), fmt::join(allowed, ", ")));
   return text;
 }
 
-}  // namespace
-
-ConfigValues read_config_layer(const std::string& yaml_path, const std::string& root) {
-  YAML::Node node = load_yaml_file(yaml_path, "cannot open the file");
+ConfigValues config_layer_from_yaml(YAML::Node node, const std::string& yaml_path, const std::string& root) {
   std::stringstream path(root);
   std::string part;
   while (!root.empty() && std::getline(path, part, '.')) {
@@ -167,9 +169,19 @@ ConfigValues read_config_layer(const std::string& yaml_path, const std::string& 
   try {
     flatten(node, "", yaml_path, out);
   } catch (const YAML::Exception& e) {
-    throw std::runtime_error(fmt::format("{}:{}: {}", yaml_path, e.mark.line + 1, e.msg));
+    throw std::runtime_error(fmt::format("{}:{}: {}", yaml_path, e.mark.line + 1, one_line(e.msg)));
   }
   return out;
+}
+
+}  // namespace
+
+ConfigValues read_config_layer(const std::string& yaml_path, const std::string& root) {
+  return config_layer_from_yaml(load_yaml_file(yaml_path, "cannot open the file"), yaml_path, root);
+}
+
+ConfigValues parse_config_layer(const std::string& yaml_text, const std::string& source, const std::string& root) {
+  return config_layer_from_yaml(parse_yaml(yaml_text, source), source, root);
 }
 
 void apply_layer(ConfigValues& values, const ConfigValues& layer, const std::vector<std::string>& data_options,

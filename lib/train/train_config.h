@@ -33,6 +33,8 @@ const std::vector<SettingSpec>& training_settings();
 // std::runtime_error naming the file and key on anything that is not a map
 // of scalars.
 ConfigValues read_config_layer(const std::string& yaml_path, const std::string& root = "");
+// The same for a file's text; `source` names it in errors.
+ConfigValues parse_config_layer(const std::string& yaml_text, const std::string& source, const std::string& root = "");
 
 // Applies `layer` over `values`. A key that is neither a setting nor
 // data.<option of the task> is an error listing the valid keys; `source`

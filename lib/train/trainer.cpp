@@ -7,50 +7,6 @@
 
 namespace deberta {
 
-nlohmann::json state_to_json(const TrainerState& s) {
-  return {{"step", s.step},
-          {"epoch", s.epoch},
-          {"next_batch", s.next_batch},
-          {"examples_seen", s.examples_seen},
-          {"train_seconds", s.train_seconds},
-          {"best_value", s.best_value ? nlohmann::json(*s.best_value) : nlohmann::json(nullptr)},
-          {"best_record", s.best_record},
-          {"evaluations_without_gain", s.evaluations_without_gain},
-          {"stop", s.stop},
-          {"warnings", s.warnings},
-          {"metrics_bytes", s.metrics_bytes},
-          {"world_size", s.world_size}};
-}
-
-TrainerState state_from_json(const nlohmann::json& j, const std::string& source) {
-  try {
-    TrainerState s;
-    s.step = j.at("step").get<int64_t>();
-    s.epoch = j.at("epoch").get<int64_t>();
-    s.next_batch = j.at("next_batch").get<size_t>();
-    s.examples_seen = j.at("examples_seen").get<int64_t>();
-    s.train_seconds = j.at("train_seconds").get<double>();
-    if (!j.at("best_value").is_null()) s.best_value = j.at("best_value").get<double>();
-    s.best_record = j.at("best_record");
-    s.evaluations_without_gain = j.at("evaluations_without_gain").get<int64_t>();
-    s.stop = j.at("stop").get<bool>();
-    s.warnings = j.at("warnings").get<std::vector<std::string>>();
-    s.metrics_bytes = j.at("metrics_bytes").get<uintmax_t>();
-    s.world_size = j.value("world_size", 1);  // states saved before data parallelism had one process
-    return s;
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(fmt::format("{}: not a trainer state ({})", source, e.what()));
-  }
-}
-
-void require_same_world_size(const TrainerState& state, int world, const std::string& run_dir) {
-  if (state.world_size != world)
-    throw std::runtime_error(
-        fmt::format("{}: the run was saved by {} process(es); resume it with {} (the global "
-                    "batch, and so the data order, depends on the number of processes)",
-                    run_dir, state.world_size, state.world_size));
-}
-
 NonFiniteStep::NonFiniteStep(int64_t step, const StepResult& result)
     : std::runtime_error(fmt::format("step {}: the loss became {} (gradient norm {}, lr {:.3g}); stopped", step,
                                      result.loss, result.grad_norm_before_clip, result.lr)),

@@ -9,7 +9,8 @@ namespace deberta {
 nlohmann::json parse_json(const std::string& text, const std::string& source) {
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, or out_of_range for a number too large for a double (1e999).
     throw std::runtime_error(fmt::format("{}: not valid JSON ({})", source, e.what()));
   }
 }

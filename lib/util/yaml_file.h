@@ -12,4 +12,8 @@ namespace deberta {
 // suite file"), and "PATH:LINE: not valid YAML (...)" when it does not parse.
 YAML::Node load_yaml_file(const std::string& path, const std::string& open_error);
 
+// The parsed text; `source` names it in the error "SOURCE:LINE: not valid
+// YAML (...)" (a std::runtime_error).
+YAML::Node parse_yaml(const std::string& text, const std::string& source);
+
 }  // namespace deberta
