@@ -77,11 +77,35 @@ TEST_CASE("one_line writes control characters as escapes and keeps other text") 
   CHECK(deberta::one_line("a\nb\tc\rd\x01 비행기") == "a\\nb\\tc\\rd\\x01 비행기");
 }
 
-TEST_CASE("a settings value with a newline is quoted on one line in its error") {
+TEST_CASE("a settings value that is not plain UTF-8 text is refused on one line naming the file and the key") {
+  // Found by settings_yaml_fuzzer (regression-value-not-plain-text): such a
+  // value did not read back the same from the run's config.yaml.
   deberta::ConfigValues values;
   for (const auto& setting : deberta::training_settings()) values[setting.key] = setting.default_value;
-  deberta::apply_layer(values, deberta::parse_config_layer("training:\n  epochs: \"3\\n4\"\n", "c.yaml"), {}, "c.yaml");
-  CHECK_THAT(refusal([&] { deberta::typed_settings(values); }), Contains("training.epochs: '3\\n4' is not an integer"));
+  const auto apply = [&](const std::string& yaml) {
+    deberta::apply_layer(values, deberta::parse_config_layer(yaml, "c.yaml"), {}, "c.yaml");
+  };
+  CHECK_THAT(refusal([&] { apply("training:\n  epochs: \"3\\n4\"\n"); }),
+             Contains("c.yaml: setting 'training.epochs': '3\\n4' is not plain UTF-8 text"));
+  CHECK_THAT(refusal([&] { apply("training:\n  epochs: \"0.\\x15\"\n"); }),
+             Contains("c.yaml: setting 'training.epochs': '0.\\x15' is not plain UTF-8 text"));
+  CHECK_THAT(refusal([&] { apply("training:\n  epochs: 0.\xc5\xd3\n"); }),
+             Contains("c.yaml: setting 'training.epochs'"));
+  apply("evaluation:\n  selection: \"비행기\\t2\"\n");
+  CHECK(values.at("evaluation.selection") == "비행기\t2");
+}
+
+TEST_CASE("is_plain_utf8_text accepts Korean and tabs and refuses control characters and malformed sequences") {
+  CHECK(deberta::is_plain_utf8_text("비행기 ok\t"));
+  CHECK(deberta::is_plain_utf8_text(""));
+  CHECK_FALSE(deberta::is_plain_utf8_text("a\nb"));
+  CHECK_FALSE(deberta::is_plain_utf8_text("\x7f"));
+  CHECK_FALSE(deberta::is_plain_utf8_text("\xc2\x85"));          // U+0085, a C1 control
+  CHECK_FALSE(deberta::is_plain_utf8_text("\xc5\xd3"));          // no continuation byte
+  CHECK_FALSE(deberta::is_plain_utf8_text("\xe2\x82"));          // truncated
+  CHECK_FALSE(deberta::is_plain_utf8_text("\xc0\xaf"));          // overlong '/'
+  CHECK_FALSE(deberta::is_plain_utf8_text("\xed\xa0\x80"));      // a surrogate
+  CHECK_FALSE(deberta::is_plain_utf8_text("\xf4\x90\x80\x80"));  // above U+10FFFF
 }
 
 TEST_CASE("a task file value with a newline is quoted on one line in its error") {

@@ -33,7 +33,7 @@ fs::path write_suite(const ScratchDir& scratch, const std::string& name, const s
 }
 }  // namespace
 
-TEST_CASE("a suite dry run prints every run with its step estimate and trains nothing") {
+TEST_CASE("a suite dry run prints every run with its step estimate and trains nothing", "[cli]") {
   const ScratchDir scratch;
   const auto suite = write_suite(scratch, "suite-dry", kTinySuite);
   const fs::path out = scratch.file("suite-dry-out");
@@ -47,7 +47,7 @@ TEST_CASE("a suite dry run prints every run with its step estimate and trains no
   CHECK_FALSE(fs::exists(out));
 }
 
-TEST_CASE("a suite runs every run into its own directory and skips finished runs when run again") {
+TEST_CASE("a suite runs every run into its own directory and skips finished runs when run again", "[cli]") {
   const ScratchDir scratch;
   const auto suite = write_suite(scratch, "suite-run", kTinySuite);
   const fs::path out = scratch.file("suite-run-out");
@@ -73,7 +73,7 @@ TEST_CASE("a suite runs every run into its own directory and skips finished runs
   CHECK(result.output.find("tiny / question_pair / seed 7: finished earlier, skipped") != std::string::npos);
 }
 
-TEST_CASE("a suite resumes a run that was interrupted") {
+TEST_CASE("a suite resumes a run that was interrupted", "[cli]") {
   const ScratchDir scratch;
   const auto suite = write_suite(scratch, "suite-resume", kTinySuite);
   const fs::path out = scratch.file("suite-resume-out");
@@ -93,7 +93,7 @@ TEST_CASE("a suite resumes a run that was interrupted") {
   CHECK(deberta::test::read_json((run_dir / "results.json").string()).at("steps") == 6);
 }
 
-TEST_CASE("a suite file with an unknown field is refused naming the file and the field") {
+TEST_CASE("a suite file with an unknown field is refused naming the file and the field", "[cli]") {
   const ScratchDir scratch;
   const auto suite = write_suite(scratch, "suite-bad", std::string(kTinySuite) + "epochs: 3\n");
   const auto result = run_cli("suite --dry-run --suite '" + suite.string() + "'");
@@ -102,7 +102,7 @@ TEST_CASE("a suite file with an unknown field is refused naming the file and the
   CHECK(result.output.find("unknown field 'epochs'") != std::string::npos);
 }
 
-TEST_CASE("a suite model's own settings apply to its runs only, after the suite's and the task's") {
+TEST_CASE("a suite model's own settings apply to its runs only, after the suite's and the task's", "[cli]") {
   const ScratchDir scratch;
   std::string text = kTinySuite;
   text.replace(text.find("  - {name: tiny, path: builtin}"), 31,

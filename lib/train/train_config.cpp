@@ -190,6 +190,12 @@ void apply_layer(ConfigValues& values, const ConfigValues& layer, const std::vec
     if (!known_key(key, data_options))
       throw std::invalid_argument(
           fmt::format("{}: unknown setting '{}'; valid keys: {}", source, key, valid_keys(data_options)));
+    // A value must survive config.yaml, which re-runs and resumes the run.
+    if (!is_plain_utf8_text(value))
+      throw std::invalid_argument(
+          fmt::format("{}: setting '{}': '{}' is not plain UTF-8 text (a control character or "
+                      "a malformed byte sequence)",
+                      source, key, one_line(value)));
     values[key] = value;
   }
 }

@@ -11,4 +11,9 @@ namespace deberta {
 // Korean included, reads as it is.
 std::string one_line(std::string_view text);
 
+// Whether `text` is well-formed UTF-8 (no stray continuation byte, no
+// truncated or overlong sequence, no surrogate) with no control character
+// but the tab: text a YAML file can hold as a plain value and read back.
+bool is_plain_utf8_text(std::string_view text);
+
 }  // namespace deberta
