@@ -145,6 +145,8 @@ TaskSpec task_from_yaml(const YAML::Node& loaded, const std::string& yaml_path) 
     yaml.require_map(slice, "'dev_slice'", {"size", "seed"});
     if (splits["dev"]) yaml.fail(slice, "give either a dev file in 'splits' or 'dev_slice', not both");
     if (!slice["size"]) yaml.fail(slice, "'dev_slice' needs 'size'");
+    // The dev rows are held out of the train file, which comes first.
+    if (!splits["train"]) yaml.fail(slice, "'dev_slice' holds dev rows out of the train file: 'splits' needs 'train'");
     const int64_t seed = slice["seed"] ? yaml.integer(slice["seed"], "seed") : 42;
     task.options = dev_slice_options(yaml.integer(slice["size"], "size"), seed);
     task.splits.insert(task.splits.begin() + 1, SplitSpec{"dev", "", true});

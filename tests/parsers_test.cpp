@@ -116,6 +116,17 @@ TEST_CASE("a task file value with a newline is quoted on one line in its error")
              Contains("/t/task.yaml:7: 'max_seq_len' must be an integer >= 0, not '1\\n2'"));
 }
 
+TEST_CASE("a task file with a dev slice and no train file is refused naming the file") {
+  // Found by task_yaml_fuzzer (regression-dev-slice-without-train): the dev
+  // split was inserted after a train split that was not there (undefined
+  // behaviour).
+  const std::string task =
+      "name: t\ndescription: d\nsplits: {}\ndev_slice: {size: 11, seed: 1}\ncolumns: {text_a: 0, label: 1}\n"
+      "labels: [a]\nmetrics: [accuracy]\n";
+  CHECK_THAT(refusal([&] { deberta::parse_tsv_task(task, "/t/task.yaml"); }),
+             Contains("/t/task.yaml:4: 'dev_slice' holds dev rows out of the train file: 'splits' needs 'train'"));
+}
+
 TEST_CASE("a task file key that is not a single value is refused naming the file") {
   CHECK_THAT(refusal([] { deberta::parse_tsv_task("? [a, b]\n: 1\n", "/t/task.yaml"); }), Contains("/t/task.yaml:"));
 }
