@@ -40,7 +40,10 @@ function(deberta_bench_add_core root)
   deberta_bench_core_sources(core_sources ${root})
   add_library(deberta_bench_core STATIC ${core_sources})
   target_include_directories(deberta_bench_core PUBLIC ${root}/lib ${root})
-  target_link_libraries(deberta_bench_core PUBLIC sentencepiece::static fmt::fmt yaml-cpp nlohmann_json::nlohmann_json)
+  # libcurl (Debian's libcurl4-openssl-dev) for the Hugging Face Hub downloads (lib/hub/).
+  find_package(CURL REQUIRED)
+  target_link_libraries(deberta_bench_core PUBLIC sentencepiece::static fmt::fmt yaml-cpp nlohmann_json::nlohmann_json
+                                                CURL::libcurl)
   target_compile_options(deberta_bench_core PRIVATE -Wall -Wextra)
   target_compile_definitions(deberta_bench_core PUBLIC
     DEBERTA_BENCH_VERSION="${version}"

@@ -3,7 +3,7 @@
 # folder of its own layer. The layers, bottom to top:
 #   0 util
 #   1 io, tokenizer, data, runtime
-#   2 tasks
+#   2 tasks, hub
 #   3 model, eval
 #   4 train
 #   5 commands
@@ -19,7 +19,7 @@ rank_of() {
   case "$1" in
     util) echo 0 ;;
     io | tokenizer | data | runtime) echo 1 ;;
-    tasks) echo 2 ;;
+    tasks | hub) echo 2 ;;
     model | eval) echo 3 ;;
     train) echo 4 ;;
     commands) echo 5 ;;

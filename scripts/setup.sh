@@ -56,6 +56,8 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   libfmt-dev libyaml-cpp-dev libcli11-dev catch2 nlohmann-json3-dev libgloo-dev cmake ninja-build g++ pkg-config
   dpkg-dev patch python3 python3-venv
+  # Downloads from the Hugging Face Hub (lib/hub/).
+  libcurl4-openssl-dev
   # The fuzz targets and the sanitized core tests (scripts/fuzz.sh, scripts/sanitize-core.sh).
   clang-14 libclang-rt-14-dev
 )

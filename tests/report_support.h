@@ -18,6 +18,7 @@ struct FakeRun {
   double test = 0.70;  // the headline metric; the secondary one is 0.01 lower
   double dev = 0.68;
   int64_t backbone_parameters = 1234567;
+  std::string hub_id, commit;  // a Hub model: results.json's model and model_commit
 };
 
 // Writes DIR/RELATIVE/results.json as finetune does (the fields the reports read).
@@ -38,6 +39,11 @@ inline std::string write_fake_run(const ScratchDir& dir, const std::string& rela
                                     {"test", {{headline, run.test}, {secondary, run.test - 0.01}}},
                                     {"warnings", nlohmann::json::array()}};
   if (!run.protocol.empty()) results["protocol"] = run.protocol;
+  if (!run.hub_id.empty()) {
+    results["model"] = run.hub_id;
+    results["model_revision"] = "main";
+    results["model_commit"] = run.commit;
+  }
   return dir.write(relative + "/results.json", results.dump(2) + "\n");
 }
 

@@ -129,6 +129,35 @@ TEST_CASE("a suite model's own settings apply to its runs only, after the suite'
   CHECK(refused.output.find("models: unknown field 'sett'") != std::string::npos);
 }
 
+TEST_CASE("a suite model entry takes a Hub model id, and a dry run reads the cache without downloading", "[cli]") {
+  const ScratchDir scratch;
+  std::string text = kTinySuite;
+  text.replace(text.find("  - {name: tiny, path: builtin}"), 31,
+               "  - {name: tiny, path: builtin}\n  - {name: hub, id: someone/some-model@v2}");
+  const auto suite = write_suite(scratch, "suite-id", text);
+  const auto read = deberta::read_suite(suite.string());
+  REQUIRE(read.models.size() == 2);
+  CHECK(read.models[1].path == "someone/some-model@v2");
+  // Port 9 on loopback: a download attempt would fail with another message.
+  const auto result =
+      run_cli("suite --dry-run --suite '" + suite.string() + "'",
+              "DEBERTA_BENCH_CACHE=off HF_ENDPOINT=http://127.0.0.1:9 HF_HUB_CACHE='" + scratch.file("hub") + "'");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("cannot run: someone/some-model@v2: not in the Hugging Face cache " + scratch.file("hub") +
+                           " and a dry run does not download") != std::string::npos);
+
+  for (const char* entry : {"{name: hub, id: not-an-id}", "{name: hub, id: a/b, path: builtin}", "{name: hub}"}) {
+    std::string bad_text = kTinySuite;
+    bad_text.replace(bad_text.find("{name: tiny, path: builtin}"), 27, entry);
+    const auto bad = write_suite(scratch, "suite-id-bad", bad_text);
+    const auto refused = run_cli("suite --dry-run --suite '" + bad.string() + "'");
+    INFO(entry << ": " << refused.output);
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.output.find(bad.string()) != std::string::npos);
+  }
+}
+
 TEST_CASE("every shipped suite file reads and names the five tasks") {
   for (const char* name : {"ci", "offline", "model-card", "pretrained-vs-scratch"}) {
     const auto suite =

@@ -80,6 +80,25 @@ TEST_CASE("table groups the seeds of a model and task into mean and sample std w
   CHECK(table.find("sample standard deviation (n−1)") != std::string::npos);
 }
 
+TEST_CASE("table names the Hub model and commit that made a row") {
+  ScratchDir dir;
+  for (const int seed : {1, 2}) {
+    FakeRun run;
+    run.seed = seed;
+    run.model_name = "DeBERTa-base";
+    run.hub_id = "team-lucid/deberta-v3-base-korean";
+    run.commit = std::string(40, 'a');
+    write_fake_run(dir, "base-seed" + std::to_string(seed), run);
+  }
+  write_fake_run(dir, "local", FakeRun{});
+  const std::string table = markdown_of(dir, false);
+  INFO(table);
+  CHECK(table.find("- DeBERTa-base (dev-selected, n=2): weights team-lucid/deberta-v3-base-korean@" +
+                   std::string(40, 'a') + ".") != std::string::npos);
+  INFO("expected no weights note for a row without a Hub model");
+  CHECK(table.find("tiny-default (dev-selected, n=1): weights") == std::string::npos);
+}
+
 TEST_CASE("table shows a single seed without a plus-minus") {
   ScratchDir dir;
   FakeRun run;

@@ -26,6 +26,7 @@
 #include "tasks/registry.h"
 #include "tokenizer/train_tokenizer.h"
 #include "train/progress.h"
+#include "util/environment.h"
 
 namespace {
 
@@ -33,6 +34,10 @@ std::string version_string() {
   return std::string("deberta-bench ") + DEBERTA_BENCH_VERSION + " (sentencepiece " + DEBERTA_BENCH_SPM_VERSION + ", " +
          deberta::describe_torch() + ")";
 }
+
+constexpr const char* kModelHelp =
+    "A Hugging Face model directory, or a model id OWNER/NAME[@REVISION] found in the Hugging Face cache or "
+    "downloaded from the Hub";
 
 struct Options {
   // Shared by several subcommands.
@@ -93,10 +98,10 @@ int main(int argc, char** argv) {
   });
 
   auto* info = command("info", "Summarise a model directory: config, parameters, tokenizer", [&o, &device] {
-    deberta::print_model_info(o.model, device, std::cout);
+    deberta::print_model_info(o.model, device, std::cout, std::cerr);
     return 0;
   });
-  info->add_option("--model", o.model, "Hugging Face model directory")->required();
+  info->add_option("--model", o.model, kModelHelp)->required();
 
   // Whether --text and --pair were given: an empty text is valid input.
   CLI::Option* text = nullptr;
@@ -104,15 +109,15 @@ int main(int argc, char** argv) {
   auto* tokenize =
       command("tokenize", "Tokenize text as the model's tokenizer does; one JSON object per line", [&o, &text, &pair] {
         deberta::TokenizeOptions options;
-        options.model_dir = o.model;
+        options.model = o.model;
         options.max_length = o.max_length;
         if (text->count() > 0) options.text = o.text;
         if (pair->count() > 0) options.pair = o.pair;
         if (!o.input.empty()) options.input_jsonl = o.input;
-        deberta::run_tokenize(options, std::cout);
+        deberta::run_tokenize(options, std::cout, std::cerr);
         return 0;
       });
-  tokenize->add_option("--model", o.model, "Hugging Face model directory")->required();
+  tokenize->add_option("--model", o.model, kModelHelp)->required();
   tokenize->add_option("--max-length", o.max_length, "Truncate to this many tokens (longest_first)");
   text = tokenize->add_option("--text", o.text, "First text");
   pair = tokenize->add_option("--pair", o.pair, "Second text of a pair")->needs(text);
@@ -126,7 +131,7 @@ int main(int argc, char** argv) {
         return 0;
       });
   add_precision(forward);
-  forward->add_option("--model", o.model, "Hugging Face model directory")->required();
+  forward->add_option("--model", o.model, kModelHelp)->required();
   forward->add_option("--inputs", o.inputs, "JSON with input_ids, attention_mask, token_type_ids")->required();
   forward->add_option("--output", o.output, "Where to write the outputs")->required();
   forward->add_flag("--strict", o.strict, "Fail when a head is missing instead of initialising it");
@@ -156,7 +161,7 @@ int main(int argc, char** argv) {
         return 0;
       });
   finetune->add_option("--task", o.task, "Task name (see `deberta-bench tasks`); default: run.task of --config");
-  finetune->add_option("--model", o.model, "Hugging Face model directory (default: the built-in tiny model)");
+  finetune->add_option("--model", o.model, std::string(kModelHelp) + " (default: the built-in tiny model)");
   finetune->add_option("--config", o.config, "YAML configuration file, e.g. a run's config.yaml");
   finetune->add_option("--recipe", o.recipe, "Named recipe of the task config: koelectra, kcbert, deberta");
   finetune->add_option("--set", o.set_values, "Override a setting: key=value (dotted keys)");

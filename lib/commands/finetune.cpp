@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "eval/run_layout.h"
+#include "hub/hub_download.h"
 #include "io/checkpoint.h"
 #include "model/factory.h"
 #include "runtime/device.h"
@@ -43,14 +44,21 @@ namespace {
 
 constexpr const char* kBuiltinModel = "builtin:tiny-default";
 
-std::string model_name_of(const std::string& model_dir) {
-  return model_dir.empty() ? "tiny-default" : fs::path(model_dir).lexically_normal().filename().string();
+// The name runs of a model are filed under: the directory's name, or the
+// NAME of a model id OWNER/NAME[@REVISION].
+std::string model_name_of(const std::string& model) {
+  if (model.empty()) return "tiny-default";
+  std::error_code error;
+  if (!fs::is_directory(model, error))
+    if (const auto id = parse_hub_model_id(model)) return id->name;
+  return fs::path(model).lexically_normal().filename().string();
 }
 
 // Everything a run needs that is decided before training starts.
 struct Job {
   TaskSpec task;
   std::string model_dir;  // empty: the built-in model
+  ResolvedModel model;    // where --model led: a directory, or a Hub model's snapshot and commit
   std::string model_name;
   std::string data_dir;
   std::string run_dir;
@@ -71,7 +79,9 @@ struct Job {
   int64_t max_seq_len() const { return settings.max_seq_len > 0 ? settings.max_seq_len : task.max_seq_len; }
 };
 
-Job resolve_job(const FinetuneOptions& options) {
+// `may_download`: false for a plan (a suite's dry run), which reads a Hub
+// model from the cache only.
+Job resolve_job(const FinetuneOptions& options, bool may_download) {
   Job job;
   FinetuneOptions o = options;
   if (!o.resume_dir.empty()) {
@@ -92,10 +102,16 @@ Job resolve_job(const FinetuneOptions& options) {
   if (o.model_name.empty()) o.model_name = run.model_name;
 
   job.task = resolve_task(o.task);
-  job.model_dir = o.model_dir;
-  if (!job.model_dir.empty() && !fs::is_directory(job.model_dir))
-    throw std::runtime_error("--model " + job.model_dir + ": no such model directory");
-  job.model_name = o.model_name.empty() ? model_name_of(job.model_dir) : o.model_name;
+  if (!o.model_dir.empty()) {
+    HubSettings hub = hub_settings_from_environment();
+    if (!may_download && !hub.offline) {
+      hub.offline = true;
+      hub.offline_reason = "a dry run does not download";
+    }
+    job.model = resolve_model(o.model_dir, hub, std::cerr);
+    job.model_dir = job.model.dir;
+  }
+  job.model_name = o.model_name.empty() ? model_name_of(o.model_dir) : o.model_name;
   const std::string task_file = (fs::path(config_dir()) / "tasks" / (job.task.name + ".yaml")).string();
   const std::string preset_file = (fs::path(job.source_dir()) / "training.yaml").string();
   ConfigSources sources{job.task.source == "builtin" && fs::exists(task_file) ? task_file : "",
@@ -150,7 +166,8 @@ void start_run_directory(const Job& job, const std::string& metrics_path) {
                   "--config this-file)\nrun:\n  task: {}\n  model: {}\n  model_name: {}\n  data_dir: {}\n"
                   "  device: {}  # where it ran; a re-run takes --device\n",
                   job.task.source == "builtin" ? job.task.name : job.task.source,
-                  job.builtin_model() ? kBuiltinModel : job.model_dir, job.model_name, job.data_dir, job.device_name) +
+                  job.builtin_model() ? kBuiltinModel : job.model.pinned(), job.model_name, job.data_dir,
+                  job.device_name) +
           config_to_yaml(job.values));
   write_file_atomically(metrics_path, "");
 }
@@ -296,8 +313,15 @@ nlohmann::ordered_json results_record(const Job& job, Model& model, const Traine
   const TrainSettings& settings = job.settings;
   nlohmann::ordered_json results;
   results["task"] = job.task.name;
-  results["model"] =
-      (job.builtin_model() ? std::string(kBuiltinModel) : job.model_dir) + (job.pretrained() ? "" : " (from scratch)");
+  results["model"] = (job.builtin_model()    ? std::string(kBuiltinModel)
+                      : job.model.from_hub() ? job.model.hub_id
+                                             : job.model_dir) +
+                     (job.pretrained() ? "" : " (from scratch)");
+  // Which weights made the row: the revision asked for and the commit it was.
+  if (job.model.from_hub()) {
+    results["model_revision"] = job.model.revision;
+    results["model_commit"] = job.model.commit;
+  }
   results["model_name"] = job.model_name;
   results["pretrained"] = job.pretrained();
   // The model card's "backbone parameters" leave the embeddings out (DeBERTa-v3-xsmall: 22M).
@@ -365,7 +389,7 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
   configure_threads(options.threads);
   // Everything is checked before the run directory is touched: the settings,
   // the model directory, the data files and the tokenizer.
-  const Job job = resolve_job(options);
+  const Job job = resolve_job(options, true);
   const TaskSpec& task = job.task;
   const TrainSettings& settings = job.settings;
   const std::string metrics_path = run_layout::path(job.run_dir, run_layout::kMetrics);
@@ -396,7 +420,7 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
     display.message(fmt::format(
         "model: {}, initialised from scratch{}: no pre-trained weights, so its scores show the pipeline works, "
         "nothing more.",
-        job.builtin_model() ? "the built-in tiny-default (hidden 128, 4 layers)" : job.model_dir,
+        job.builtin_model() ? "the built-in tiny-default (hidden 128, 4 layers)" : job.model.pinned(),
         job.settings.from_scratch ? " (model.from_scratch)" : ""));
   if (settings.train_split == "dev")
     display.message(
@@ -518,7 +542,7 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
 }
 
 FinetunePlan plan_finetune(const FinetuneOptions& options) {
-  const Job job = resolve_job(options);
+  const Job job = resolve_job(options, false);
   FinetunePlan plan;
   plan.task = job.task.name;
   plan.model_name = job.model_name;

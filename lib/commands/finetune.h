@@ -14,7 +14,7 @@ namespace deberta {
 
 struct FinetuneOptions {
   std::string task;        // a built-in task name, or a task YAML file; empty: run.task of --config
-  std::string model_dir;   // empty: the built-in tiny model (configs/models/tiny-default)
+  std::string model_dir;   // a directory or OWNER/NAME[@REVISION]; empty: the built-in tiny model
   std::string model_name;  // the table's row label; empty: the model directory's name
   std::string recipe;      // a recipe of configs/tasks/<task>.yaml
   std::string config_file;

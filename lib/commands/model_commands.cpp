@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "hub/hub_download.h"
 #include "io/forward_inputs.h"
 #include "io/json_tensor.h"
 #include "model/checkpoint.h"
@@ -37,8 +38,10 @@ nlohmann::json encoding_json(const Encoding& e) {
 
 }  // namespace
 
-void print_model_info(const std::string& model_dir, const std::string& device, std::ostream& out) {
+void print_model_info(const std::string& model, const std::string& device, std::ostream& out, std::ostream& log) {
   const c10::Device resolved = resolve_device(device);
+  const ResolvedModel source = resolve_model(model, hub_settings_from_environment(), log);
+  const std::string& model_dir = source.dir;
   const Checkpoint checkpoint = read_checkpoint(model_dir);
   const DebertaConfig& c = checkpoint.config;
   const bool prefixed = count_parameters(checkpoint.tensors, "deberta.") > 0;
@@ -47,7 +50,12 @@ void print_model_info(const std::string& model_dir, const std::string& device, s
   const int64_t encoder = count_parameters(checkpoint.tensors, backbone + "encoder.");
   const int64_t head =
       count_parameters(checkpoint.tensors, "pooler.") + count_parameters(checkpoint.tensors, "classifier.");
-  out << fmt::format("model:               {}\n", model_dir);
+  if (source.from_hub()) {
+    out << fmt::format("model:               {}@{} (commit {})\n", source.hub_id, source.revision, source.commit);
+    out << fmt::format("files:               {}\n", model_dir);
+  } else {
+    out << fmt::format("model:               {}\n", model_dir);
+  }
   out << fmt::format("weights:             {}\n", checkpoint.weights_file);
   out << fmt::format("shape:               hidden {}, {} layers, {} heads, intermediate {}, embedding {}\n",
                      c.hidden_size, c.num_hidden_layers, c.num_attention_heads, c.intermediate_size, c.embedding_size);
@@ -71,8 +79,8 @@ void print_model_info(const std::string& model_dir, const std::string& device, s
   out << fmt::format("device:              {} (--device {})\n", device_description(resolved), device);
 }
 
-void run_tokenize(const TokenizeOptions& options, std::ostream& out) {
-  const Tokenizer tokenizer = load_tokenizer(options.model_dir);
+void run_tokenize(const TokenizeOptions& options, std::ostream& out, std::ostream& log) {
+  const Tokenizer tokenizer = load_tokenizer(resolve_model(options.model, hub_settings_from_environment(), log).dir);
   if (options.text) {
     const auto pair = options.pair ? std::optional<std::string_view>(*options.pair) : std::nullopt;
     out << encoding_json(tokenizer.encode(*options.text, pair, options.max_length)).dump() << '\n';
@@ -122,7 +130,7 @@ void run_forward(const ForwardOptions& options, std::ostream& log) {
   if (parsed.attention_mask) inputs.attention_mask = integer_matrix_tensor(*parsed.attention_mask);
   if (parsed.token_type_ids) inputs.token_type_ids = integer_matrix_tensor(*parsed.token_type_ids);
 
-  Model model = load_model(options.model_dir, model_options);
+  Model model = load_model(resolve_model(options.model, hub_settings_from_environment(), log).dir, model_options);
   for (const auto& line : model.report.describe()) log << line << '\n';
   const int64_t vocab = model.config.vocab_size;
   if (inputs.input_ids.min().item<int64_t>() < 0 || inputs.input_ids.max().item<int64_t>() >= vocab)

@@ -1,4 +1,6 @@
-// The commands that look at one model directory: info, tokenize and forward.
+// The commands that look at one model: info, tokenize and forward. The model
+// is a directory or a Hugging Face model id (hub/hub_download.h); messages
+// about finding or downloading it go to `log`.
 #pragma once
 
 #include <optional>
@@ -9,20 +11,20 @@ namespace deberta {
 
 // Config summary, parameter counts, weights file, tokenizer kind and
 // vocabulary, and the device --device resolves to.
-void print_model_info(const std::string& model_dir, const std::string& device, std::ostream& out);
+void print_model_info(const std::string& model, const std::string& device, std::ostream& out, std::ostream& log);
 
 struct TokenizeOptions {
-  std::string model_dir;
+  std::string model;  // a directory or OWNER/NAME[@REVISION]
   int max_length = 512;
   std::optional<std::string> text, pair;
   std::optional<std::string> input_jsonl;  // {"text": ..., "pair": ...} per line
 };
 
 // One JSON object per example, in input order.
-void run_tokenize(const TokenizeOptions& options, std::ostream& out);
+void run_tokenize(const TokenizeOptions& options, std::ostream& out, std::ostream& log);
 
 struct ForwardOptions {
-  std::string model_dir;
+  std::string model;  // a directory or OWNER/NAME[@REVISION]
   std::string inputs_path;
   std::string output_path;
   bool strict = false;

@@ -10,6 +10,7 @@
 
 #include "commands/report_commands.h"
 #include "eval/run_layout.h"
+#include "hub/hub_cache.h"
 #include "util/atomic_file.h"
 #include "util/yaml_file.h"
 
@@ -63,18 +64,29 @@ Suite read_suite(const std::string& path) {
   try {
     if (root["description"]) suite.description = root["description"].as<std::string>();
     if (!root["models"] || !root["models"].IsSequence() || root["models"].size() == 0)
-      throw std::runtime_error(path + ": models: expected a list of {name, path}");
+      throw std::runtime_error(path + ": models: expected a list of {name, path} or {name, id}");
     for (const auto& model : root["models"]) {
-      if (!model.IsMap() || !model["name"] || !model["path"])
-        bad(path, model, "models: every entry needs a name and a path (a model directory, or builtin)");
+      // `id` names a Hugging Face model (OWNER/NAME[@REVISION]); `path` a
+      // directory, or builtin. Either goes to --model, which resolves both.
+      if (!model.IsMap() || !model["name"] || (!model["path"] == !model["id"]))
+        bad(path, model,
+            "models: every entry needs a name and either a path (a model directory, or builtin) or an id "
+            "(OWNER/NAME[@REVISION])");
       for (const auto& field : model) {
         const std::string key = field.first.as<std::string>();
-        if (key != "name" && key != "path" && key != "set")
-          bad(path, field.first, fmt::format("models: unknown field '{}'; valid fields: name, path, set", key));
+        if (key != "name" && key != "path" && key != "id" && key != "set")
+          bad(path, field.first, fmt::format("models: unknown field '{}'; valid fields: name, path, id, set", key));
       }
       const std::string name = model["name"].as<std::string>();
-      suite.models.push_back(
-          {name, model["path"].as<std::string>(), read_settings(path, model["set"], "models." + name + ".set")});
+      std::string source;
+      if (model["id"]) {
+        source = model["id"].as<std::string>();
+        if (!parse_hub_model_id(source))
+          bad(path, model["id"], fmt::format("models: id '{}' is not OWNER/NAME[@REVISION]", source));
+      } else {
+        source = model["path"].as<std::string>();
+      }
+      suite.models.push_back({name, source, read_settings(path, model["set"], "models." + name + ".set")});
     }
     if (!root["tasks"] || !root["tasks"].IsSequence() || root["tasks"].size() == 0)
       throw std::runtime_error(path + ": tasks: expected a list of task names");

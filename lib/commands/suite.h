@@ -15,8 +15,8 @@
 namespace deberta {
 
 struct SuiteModel {
-  std::string name;                             // the row of the table
-  std::string path;                             // a model directory; "builtin" for the built-in tiny model
+  std::string name;  // the row of the table
+  std::string path;  // a model directory, a Hub model id (OWNER/NAME[@REVISION]), or "builtin" for the built-in model
   std::map<std::string, std::string> settings;  // --set for this model's runs, after the suite's
 };
 

@@ -18,6 +18,9 @@ struct RunResult {
   std::string protocol;        // "standard" when the record has none
   std::string selection_rule;  // "dev" or "best-test"
   std::string headline_metric;
+  // OWNER/NAME@COMMIT for a model from the Hugging Face Hub (results.json's
+  // model and model_commit), else empty.
+  std::string weights;
   int64_t seed = 0;
   std::optional<int64_t> backbone_parameters;
   std::map<std::string, double> dev, test;

@@ -1,6 +1,7 @@
 #include "eval/table.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -41,6 +42,7 @@ struct Row {
   std::vector<int64_t> parameter_counts;  // ours only
   std::vector<Cell> cells;                // one per card column
   bool uniform_n = true;
+  std::set<std::string> weights;  // ours: OWNER/NAME@COMMIT of the Hub models its runs used
 };
 
 std::string percent_text(double percent) {
@@ -142,6 +144,7 @@ std::vector<Row> our_rows(const std::vector<RunResult>& runs, std::map<std::stri
       cell.seeds.push_back(run->seed);
       cell.runs.push_back(run->path);
       if (run->backbone_parameters) counts.insert(*run->backbone_parameters);
+      if (!run->weights.empty()) row.weights.insert(run->weights);
     }
     std::set<size_t> ns;
     for (size_t c = 0; c < values.size(); ++c) {
@@ -220,6 +223,9 @@ std::vector<std::string> table_notes(const std::optional<ReferenceTable>& refere
     if (row.protocol != "standard") protocols.insert(row.protocol);
   }
   if (varying_n) notes.push_back("Where a row's tasks have different numbers of seeds, each cell gives its own n.");
+  // Which weights made a row: a Hub model's id and the commit it resolved to.
+  for (const auto& row : ours)
+    if (!row.weights.empty()) notes.push_back(fmt::format("{}: weights {}.", row.label, fmt::join(row.weights, ", ")));
   std::string bold = "Bold: the best value of each column that holds two or more";
   if (!protocols.empty()) {
     std::string list;
@@ -363,7 +369,10 @@ std::string render_json(const std::optional<ReferenceTable>& reference, const st
     if (row.reference) record["source"] = row.source;
     record["protocol"] = row.protocol;
     record["selection_rule"] = row.selection_rule;
-    if (!row.reference) record["backbone_parameters"] = row.parameter_counts;
+    if (!row.reference) {
+      record["backbone_parameters"] = row.parameter_counts;
+      record["weights"] = row.weights;
+    }
     // Runs of one row that disagree on the count keep the list above and no single value here.
     record["backbone_parameters_m"] =
         row.parameters_m.size() == 1 ? nlohmann::ordered_json(row.parameters_m[0]) : nlohmann::ordered_json(nullptr);

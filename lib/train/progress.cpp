@@ -59,9 +59,4 @@ void ProgressDisplay::message(const std::string& line) {
   if (live_ && !bar_.empty()) out_ << bar_ << std::flush;
 }
 
-bool wants_live_progress(int stream_fd) {
-  const char* ci = std::getenv("CI");
-  return isatty(stream_fd) != 0 && (ci == nullptr || *ci == '\0' || std::string(ci) == "false");
-}
-
 }  // namespace deberta

@@ -44,7 +44,4 @@ class ProgressDisplay {
   std::chrono::steady_clock::time_point last_draw_{};
 };
 
-// True when `stream_fd` is a terminal and $CI is not set.
-bool wants_live_progress(int stream_fd);
-
 }  // namespace deberta
