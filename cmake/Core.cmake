@@ -41,7 +41,8 @@ function(deberta_bench_add_core root)
   add_library(deberta_bench_core STATIC ${core_sources})
   target_include_directories(deberta_bench_core PUBLIC ${root}/lib ${root})
   # libcurl (Debian's libcurl4-openssl-dev) for the Hugging Face Hub downloads (lib/hub/).
-  find_package(CURL REQUIRED)
+  # 7.85: CURLOPT_PROTOCOLS_STR, and redirects drop the Authorization header across hosts and ports.
+  find_package(CURL 7.85 REQUIRED)
   target_link_libraries(deberta_bench_core PUBLIC sentencepiece::static fmt::fmt yaml-cpp nlohmann_json::nlohmann_json
                                                 CURL::libcurl)
   target_compile_options(deberta_bench_core PRIVATE -Wall -Wextra)

@@ -2,7 +2,8 @@
 """A small mock of the Hugging Face Hub, for tests on loopback only.
 
     python3 tests/hub_mock.py --repo OWNER/NAME=DIR [--repo ...] [--tag TAG]
-        [--token TOKEN] [--cut-after BYTES] [--corrupt FILENAME] [--log FILE]
+        [--token TOKEN] [--cut-after BYTES] [--corrupt FILENAME] [--delay-cdn SECONDS]
+        [--log FILE]
 
 Prints the port it listens on (127.0.0.1), then serves until SIGTERM or
 SIGINT. It speaks the part of the Hub protocol that a downloader needs, the
@@ -30,6 +31,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
@@ -111,6 +113,7 @@ class Hub:
         self.tags = set(args.tag)
         self.token = args.token
         self.cut_after = args.cut_after
+        self.delay_cdn = args.delay_cdn
         self.cdn_port = None
         # LFS blobs by sha256, across repos: the CDN knows content, not repos.
         self.blobs = {}
@@ -334,6 +337,8 @@ class Handler(BaseHTTPRequestHandler):
         if f is None:
             return self.send_json(404, {"error": "Not Found"})
         cut = (self.command == "GET" and self.hub.cut_after is not None and self.hub.first_get(sha256))
+        if self.command == "GET" and self.hub.delay_cdn > 0:
+            time.sleep(self.hub.delay_cdn)  # a slow transfer, so that two clients overlap
         self.send_bytes(f.served, [("ETag", '"%s"' % sha256)], cut=cut)
 
 
@@ -356,6 +361,8 @@ def main():
     parser.add_argument("--cut-after", type=int, metavar="BYTES",
                         help="end the first GET of each LFS blob after BYTES bytes of body")
     parser.add_argument("--corrupt", metavar="FILENAME", help="serve this file with a byte flipped")
+    parser.add_argument("--delay-cdn", type=float, default=0.0, metavar="SECONDS",
+                        help="wait this long before answering each GET of an LFS blob")
     parser.add_argument("--log", metavar="FILE", help="append 'METHOD PATH range=R auth=A' per request")
     args = parser.parse_args()
 

@@ -40,6 +40,11 @@ const std::vector<std::string> kNeeded = {
 
 std::string fixture() { return deberta::test::fixture_dir("deberta-v3-tiny"); }
 
+// The command-line tests set the hub's variables themselves: none of the
+// developer's own (a token, offline mode, another cache) may leak in.
+const std::string kCleanEnvironment =
+    "env -u HF_HUB_OFFLINE -u HF_TOKEN -u HF_TOKEN_PATH -u HF_HOME -u HF_HUB_DOWNLOAD_TIMEOUT -u XDG_CACHE_HOME ";
+
 // tests/hub_mock.py as a child process, stopped when the object goes. Its
 // life is bounded by `timeout` in case this process dies first.
 class MockHub {
@@ -70,6 +75,7 @@ class MockHub {
     char c;
     while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
     close(out[0]);
+    if (line.empty()) stop();  // before REQUIRE ends the test: the destructor would not run
     INFO("expected the mock Hub (python3 tests/hub_mock.py) to print its port, got '" << line << "'");
     REQUIRE(!line.empty());
     endpoint_ = "http://127.0.0.1:" + line;
@@ -155,7 +161,8 @@ TEST_CASE("the hub cache root follows HF_HUB_CACHE, then HF_HOME, then the home 
     const char* value;
   };
   std::vector<Saved> saved;
-  for (const char* name : {"HF_HUB_CACHE", "HF_HOME", "HOME", "HF_TOKEN", "HF_HUB_OFFLINE", "HF_ENDPOINT"})
+  for (const char* name : {"HF_HUB_CACHE", "HF_HOME", "HOME", "HF_TOKEN", "HF_HUB_OFFLINE", "HF_ENDPOINT",
+                           "HF_TOKEN_PATH", "XDG_CACHE_HOME", "HF_HUB_DOWNLOAD_TIMEOUT"})
     saved.push_back({name, std::getenv(name) ? strdup(std::getenv(name)) : nullptr});
   const ScratchDir scratch;
   setenv("HOME", "/home/u", 1);
@@ -163,9 +170,18 @@ TEST_CASE("the hub cache root follows HF_HUB_CACHE, then HF_HOME, then the home 
   unsetenv("HF_HUB_CACHE");
   unsetenv("HF_TOKEN");
   unsetenv("HF_ENDPOINT");
+  unsetenv("HF_TOKEN_PATH");
+  unsetenv("XDG_CACHE_HOME");
+  setenv("HF_HUB_DOWNLOAD_TIMEOUT", "2.5", 1);
   setenv("HF_HUB_OFFLINE", "1", 1);
   auto settings = deberta::hub_settings_from_environment();
   CHECK(settings.cache_root == "/home/u/.cache/huggingface/hub");
+  CHECK(settings.timeout_s == 3);
+  setenv("XDG_CACHE_HOME", "/xdg", 1);
+  CHECK(deberta::hub_settings_from_environment().cache_root == "/xdg/huggingface/hub");
+  setenv("HF_TOKEN_PATH", scratch.write("elsewhere-token", "hf_from_path").c_str(), 1);
+  CHECK(deberta::hub_settings_from_environment().token == "hf_from_path");
+  unsetenv("HF_TOKEN_PATH");
   CHECK(settings.endpoint == "https://huggingface.co");
   CHECK(settings.offline);
   setenv("HF_HOME", scratch.path().c_str(), 1);
@@ -206,6 +222,9 @@ TEST_CASE("a model in the hub cache layout is found through its ref and relative
     fs::copy_file(fixture() + "/" + file, repo / "blobs" / etag);
     fs::create_symlink(fs::path("../../blobs") / etag, repo / "snapshots" / commit / file);
   }
+  // The fixture has no added_tokens.json; huggingface_hub marks that so.
+  fs::create_directories(repo / ".no_exist" / commit);
+  std::ofstream(repo / ".no_exist" / commit / "added_tokens.json");
   // Port 9 (discard) on loopback: any request would fail, so success means none was made.
   const HubSettings settings = settings_for(scratch.path(), "http://127.0.0.1:9");
   std::ostringstream log;
@@ -214,6 +233,15 @@ TEST_CASE("a model in the hub cache layout is found through its ref and relative
   CHECK(model.commit == commit);
   CHECK(model.hub_id == kRepo);
   CHECK(resolve_model(std::string(kRepo) + "@" + commit, settings, log).dir == model.dir);
+
+  // Without the marker, a tokenizer file the harness would read may exist
+  // upstream: online, the Hub is asked (here: nobody answers); offline, the
+  // snapshot is taken as it is.
+  fs::remove(repo / ".no_exist" / commit / "added_tokens.json");
+  CHECK_THAT(refusal(settings, kRepo), Contains("127.0.0.1:9"));
+  HubSettings offline_settings = settings;
+  offline_settings.offline = true;
+  CHECK(resolve_model(kRepo, offline_settings, log).dir == model.dir);
 
   // A dangling link (its blob gone) is a missing file: offline, the error names it.
   fs::remove(repo / "blobs" / deberta::sha256_file(fixture() + "/model.safetensors"));
@@ -252,6 +280,18 @@ TEST_CASE(
   INFO("only the files the harness reads are fetched");
   CHECK_FALSE(fs::exists(fs::path(model.dir) / "pytorch_model.bin"));
   CHECK_FALSE(fs::exists(fs::path(model.dir) / "golden.json"));
+
+  INFO("expected a marker for the tokenizer file the repository lacks");
+  CHECK(fs::exists(repo / ".no_exist" / model.commit / "added_tokens.json"));
+
+  // A snapshot that lost a link is filled in again from the blob in the
+  // cache: the Hub is asked what the file is, its bytes are not fetched.
+  fs::remove(fs::path(model.dir) / "model.safetensors");
+  const size_t cdn_before = lines_with(read_text(log_path), "GET /cdn/");
+  std::ostringstream refill_log;
+  CHECK(resolve_model(kRepo, settings, refill_log).dir == model.dir);
+  CHECK(fs::is_symlink(fs::path(model.dir) / "model.safetensors"));
+  CHECK(lines_with(read_text(log_path), "GET /cdn/") == cdn_before);
 
   hub.stop();
   const std::string requests = read_text(log_path);
@@ -314,6 +354,50 @@ TEST_CASE("a download whose bytes do not match the Hub's sha256 is refused and r
   for (const auto& file : files_under((repo / "snapshots").string()))
     CHECK(file.find("model.safetensors") == std::string::npos);
   CHECK_FALSE(fs::exists(repo / "refs" / "main"));
+}
+
+TEST_CASE("a file outside LFS whose bytes do not match its git blob id is refused and removed") {
+  const ScratchDir scratch;
+  MockHub hub({"--corrupt", "config.json"});
+  const HubSettings settings = settings_for(scratch.file("hub"), hub.endpoint());
+  const std::string message = refusal(settings, kRepo);
+  CHECK_THAT(message, Contains("config.json of deberta-bench/tiny@main from " + hub.endpoint() +
+                               ": checksum mismatch, git blob id "));
+  CHECK(files_under(scratch.file("hub/models--deberta-bench--tiny/blobs")).empty());
+  CHECK(files_under(scratch.file("hub/models--deberta-bench--tiny/snapshots")).empty());
+}
+
+TEST_CASE("a sharded checkpoint brings its index and each shard once, an empty file included") {
+  const ScratchDir scratch;
+  for (const std::string file : {"config.json", "spm.model", "tokenizer_config.json", "special_tokens_map.json"})
+    scratch.write("sharded/" + file, read_text(fixture() + "/" + file));
+  scratch.write("sharded/model.safetensors.index.json",
+                R"({"metadata": {}, "weight_map": {"a": "model-00001-of-00002.safetensors",)"
+                R"( "b": "model-00002-of-00002.safetensors", "c": "model-00001-of-00002.safetensors"}})");
+  scratch.write("sharded/model-00001-of-00002.safetensors", std::string(5000, 'a'));
+  scratch.write("sharded/model-00002-of-00002.safetensors", std::string(7000, 'b'));
+  scratch.write("sharded/added_tokens.json", "");
+  scratch.write("loop/config.json", read_text(fixture() + "/config.json"));
+  scratch.write("loop/spm.model", read_text(fixture() + "/spm.model"));
+  scratch.write("loop/model.safetensors.index.json", R"({"weight_map": {"a": "model.safetensors.index.json"}})");
+  const std::string log_path = scratch.file("requests.log");
+  MockHub hub({"--repo", "deberta-bench/sharded=" + scratch.file("sharded"), "--repo",
+               "deberta-bench/loop=" + scratch.file("loop")},
+              log_path);
+  const HubSettings settings = settings_for(scratch.file("hub"), hub.endpoint());
+  std::ostringstream log;
+  const auto model = resolve_model("deberta-bench/sharded", settings, log);
+  INFO(log.str());
+  for (const std::string file : {"model.safetensors.index.json", "model-00001-of-00002.safetensors",
+                                 "model-00002-of-00002.safetensors", "added_tokens.json"}) {
+    INFO(file);
+    CHECK(read_text(model.dir + "/" + file) == read_text(scratch.file("sharded/" + file)));
+  }
+  // spm.model and the two shards are the LFS files, each fetched once.
+  CHECK(lines_with(read_text(log_path), "GET /cdn/") == 3);
+  // An index that names an index (itself) as a shard would be fetched over and over.
+  CHECK_THAT(refusal(settings, "deberta-bench/loop"),
+             Contains("model.safetensors.index.json names an index, model.safetensors.index.json, as a shard"));
 }
 
 TEST_CASE(
@@ -389,7 +473,8 @@ TEST_CASE("a server that accepts the connection and never answers gives a networ
 TEST_CASE("info --model OWNER/NAME downloads into the cache once and then runs offline", "[cli]") {
   const ScratchDir scratch;
   MockHub hub({});
-  const std::string environment = "HF_HUB_CACHE='" + scratch.file("hub") + "' HF_ENDPOINT=" + hub.endpoint();
+  const std::string environment =
+      kCleanEnvironment + "HF_HUB_CACHE='" + scratch.file("hub") + "' HF_ENDPOINT=" + hub.endpoint();
   const auto first = deberta::test::run_shell(environment + " '" + DEBERTA_BENCH_EXE + "' info --model " + kRepo);
   INFO(first.output);
   REQUIRE(first.exit_code == 0);
@@ -411,8 +496,8 @@ TEST_CASE("info --model OWNER/NAME downloads into the cache once and then runs o
 TEST_CASE("a finetune of a Hub model records its id, revision and commit in results.json and config.yaml", "[cli]") {
   const ScratchDir scratch;
   MockHub hub({});
-  const std::string environment =
-      "DEBERTA_BENCH_CACHE=off HF_HUB_CACHE='" + scratch.file("hub") + "' HF_ENDPOINT=" + hub.endpoint();
+  const std::string environment = kCleanEnvironment + "DEBERTA_BENCH_CACHE=off HF_HUB_CACHE='" + scratch.file("hub") +
+                                  "' HF_ENDPOINT=" + hub.endpoint();
   const auto run = deberta::test::run_shell(environment + " '" + DEBERTA_BENCH_EXE +
                                             "' --threads 1 finetune --task question_pair --model " + kRepo +
                                             "@v1.0 --set training.max_steps=2 --set training.batch_size=8"
@@ -434,9 +519,11 @@ TEST_CASE("two processes resolving one model into one cache download each file o
   // them download while the other waits, then finds the blob in place.
   const ScratchDir scratch;
   const std::string log_path = scratch.file("requests.log");
-  MockHub hub({}, log_path);
-  const std::string info = "HF_HUB_CACHE='" + scratch.file("hub") + "' HF_ENDPOINT=" + hub.endpoint() +
-                           " timeout 120 '" + DEBERTA_BENCH_EXE + "' info --model " + kRepo;
+  // Each blob takes a second to come: the two processes overlap.
+  MockHub hub({"--delay-cdn", "1"}, log_path);
+  const std::string info = kCleanEnvironment + "HF_HUB_CACHE='" + scratch.file("hub") +
+                           "' HF_ENDPOINT=" + hub.endpoint() + " timeout 120 '" + DEBERTA_BENCH_EXE +
+                           "' info --model " + kRepo;
   const auto both = deberta::test::run_shell("(" + info + " > '" + scratch.file("a.out") + "' 2>&1 & a=$!; " + info +
                                              " > '" + scratch.file("b.out") + "' 2>&1 & b=$!; wait $a && wait $b)");
   INFO(read_text(scratch.file("a.out")) << read_text(scratch.file("b.out")));

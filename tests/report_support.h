@@ -41,6 +41,7 @@ inline std::string write_fake_run(const ScratchDir& dir, const std::string& rela
   if (!run.protocol.empty()) results["protocol"] = run.protocol;
   if (!run.hub_id.empty()) {
     results["model"] = run.hub_id;
+    results["model_id"] = run.hub_id;
     results["model_revision"] = "main";
     results["model_commit"] = run.commit;
   }

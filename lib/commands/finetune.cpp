@@ -97,7 +97,8 @@ Job resolve_job(const FinetuneOptions& options, bool may_download) {
   const RunSection run = o.config_file.empty() ? RunSection{} : read_run_section(o.config_file);
   if (o.task.empty()) o.task = run.task;
   if (o.task.empty()) throw std::invalid_argument("--task is required (or a --config whose run: section names one)");
-  if (o.model_dir.empty() && !run.model.empty() && run.model != kBuiltinModel) o.model_dir = run.model;
+  const bool model_from_config = o.model_dir.empty() && !run.model.empty() && run.model != kBuiltinModel;
+  if (model_from_config) o.model_dir = run.model;
   if (o.data_dir.empty()) o.data_dir = run.data_dir;
   if (o.model_name.empty()) o.model_name = run.model_name;
 
@@ -110,6 +111,9 @@ Job resolve_job(const FinetuneOptions& options, bool may_download) {
     }
     job.model = resolve_model(o.model_dir, hub, std::cerr);
     job.model_dir = job.model.dir;
+    // config.yaml pins the commit; the revision first asked for stays the record's.
+    if (model_from_config && job.model.from_hub() && !run.model_revision.empty())
+      job.model.revision = run.model_revision;
   }
   job.model_name = o.model_name.empty() ? model_name_of(o.model_dir) : o.model_name;
   const std::string task_file = (fs::path(config_dir()) / "tasks" / (job.task.name + ".yaml")).string();
@@ -163,11 +167,12 @@ void start_run_directory(const Job& job, const std::string& metrics_path) {
   write_file_atomically(
       run_layout::path(job.run_dir, run_layout::kConfig),
       fmt::format("# deberta-bench finetune, resolved: enough to re-run (deberta-bench finetune "
-                  "--config this-file)\nrun:\n  task: {}\n  model: {}\n  model_name: {}\n  data_dir: {}\n"
+                  "--config this-file)\nrun:\n  task: {}\n  model: {}\n{}  model_name: {}\n  data_dir: {}\n"
                   "  device: {}  # where it ran; a re-run takes --device\n",
                   job.task.source == "builtin" ? job.task.name : job.task.source,
-                  job.builtin_model() ? kBuiltinModel : job.model.pinned(), job.model_name, job.data_dir,
-                  job.device_name) +
+                  job.builtin_model() ? kBuiltinModel : job.model.pinned(),
+                  job.model.from_hub() ? "  model_revision: " + job.model.revision + "\n" : "", job.model_name,
+                  job.data_dir, job.device_name) +
           config_to_yaml(job.values));
   write_file_atomically(metrics_path, "");
 }
@@ -319,6 +324,7 @@ nlohmann::ordered_json results_record(const Job& job, Model& model, const Traine
                      (job.pretrained() ? "" : " (from scratch)");
   // Which weights made the row: the revision asked for and the commit it was.
   if (job.model.from_hub()) {
+    results["model_id"] = job.model.hub_id;
     results["model_revision"] = job.model.revision;
     results["model_commit"] = job.model.commit;
   }

@@ -11,6 +11,7 @@
 #include "commands/report_commands.h"
 #include "eval/run_layout.h"
 #include "hub/hub_cache.h"
+#include "hub/hub_download.h"
 #include "util/atomic_file.h"
 #include "util/yaml_file.h"
 
@@ -85,6 +86,9 @@ Suite read_suite(const std::string& path) {
           bad(path, model["id"], fmt::format("models: id '{}' is not OWNER/NAME[@REVISION]", source));
       } else {
         source = model["path"].as<std::string>();
+        // A path is a directory, never an id: a missing models/x must say
+        // so, not be looked up on the Hub.
+        if (source != "builtin" && parse_hub_model_id(source)) source = "./" + source;
       }
       suite.models.push_back({name, source, read_settings(path, model["set"], "models." + name + ".set")});
     }
@@ -163,6 +167,8 @@ std::string run_suite(const SuiteOptions& options, const FinetuneJobs& jobs, std
         total += plan.total_steps;
         steps = fmt::format("{} steps ({} train examples, {} steps per epoch{})", plan.total_steps, plan.train_examples,
                             plan.steps_per_epoch, plan.protocol == "standard" ? "" : ", protocol " + plan.protocol);
+      } catch (const HubNotCached&) {
+        steps = "the model is not in the Hugging Face cache: downloaded when the suite runs";
       } catch (const std::exception& e) {
         const std::string message = e.what();
         steps = "cannot run: " + message.substr(0, message.find('\n'));

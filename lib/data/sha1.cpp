@@ -1,8 +1,9 @@
 #include "data/sha1.h"
 
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
+
+#include "data/hash_file.h"
 
 namespace deberta {
 namespace {
@@ -77,17 +78,11 @@ std::string Sha1::hex_digest() {
 std::string git_blob_sha1_file(const std::string& path) {
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
-  std::ifstream in(path, std::ios::binary);
-  if (error || !in) throw std::runtime_error(path + ": cannot open the file to compute its git blob id");
+  if (error) throw std::runtime_error(path + ": cannot open the file to compute its git blob id");
   Sha1 hash;
   hash.update("blob " + std::to_string(size));
   hash.update(std::string_view("\0", 1));
-  std::string chunk(1 << 16, '\0');
-  while (in) {
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    hash.update(std::string_view(chunk.data(), static_cast<size_t>(in.gcount())));
-  }
-  if (in.bad()) throw std::runtime_error(path + ": read error while computing its git blob id");
+  hash_file(hash, path, "git blob id");
   return hash.hex_digest();
 }
 

@@ -1,8 +1,8 @@
 #include "data/sha256.h"
 
 #include <algorithm>
-#include <fstream>
-#include <stdexcept>
+
+#include "data/hash_file.h"
 
 namespace deberta {
 namespace {
@@ -104,15 +104,8 @@ std::string sha256_hex(std::string_view bytes) {
 }
 
 std::string sha256_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open the file to compute its sha256");
   Sha256 hash;
-  std::string chunk(1 << 16, '\0');
-  while (in) {
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    hash.update(std::string_view(chunk.data(), static_cast<size_t>(in.gcount())));
-  }
-  if (in.bad()) throw std::runtime_error(path + ": read error while computing its sha256");
+  hash_file(hash, path, "sha256");
   return hash.hex_digest();
 }
 

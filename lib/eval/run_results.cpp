@@ -54,7 +54,7 @@ RunResult parse_run_result(const std::string& path, const std::string& text) {
   run.selection_rule = optional_string(path, record, "selection_rule", "dev");
   run.headline_metric = required_string(path, record, "headline_metric");
   const std::string commit = optional_string(path, record, "model_commit", "");
-  if (!commit.empty()) run.weights = required_string(path, record, "model") + "@" + commit;
+  if (!commit.empty()) run.weights = required_string(path, record, "model_id") + "@" + commit;
   const auto& seed = require_json_field(path, record, "seed");
   if (!seed.is_number_integer()) throw json_field_error(path, "seed", "is not an integer");
   run.seed = seed.get<int64_t>();

@@ -19,7 +19,7 @@ struct RunResult {
   std::string selection_rule;  // "dev" or "best-test"
   std::string headline_metric;
   // OWNER/NAME@COMMIT for a model from the Hugging Face Hub (results.json's
-  // model and model_commit), else empty.
+  // model_id and model_commit), else empty.
   std::string weights;
   int64_t seed = 0;
   std::optional<int64_t> backbone_parameters;

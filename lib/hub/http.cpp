@@ -108,8 +108,13 @@ HttpResponse perform(const HttpRequest& request, Transfer& transfer) {
   curl_easy_setopt(handle, CURLOPT_USERAGENT, "deberta-bench/" DEBERTA_BENCH_VERSION);
   curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
   curl_easy_setopt(handle, CURLOPT_MAXREDIRS, 10L);
-  // A redirect to a CDN must not carry the Hub token to another host.
+  // A redirect to the storage host must not carry the Hub token: libcurl
+  // (7.83 and later, cmake/Core.cmake asks for 7.85) drops a custom
+  // Authorization header when the host, port or scheme changes. Nothing but
+  // HTTP(S), redirects included.
   curl_easy_setopt(handle, CURLOPT_UNRESTRICTED_AUTH, 0L);
+  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, request.timeout_s);
   // No limit on a whole transfer (weights take long); a transfer that moves

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 #include <system_error>
@@ -63,8 +65,7 @@ bool contains(const std::vector<std::string>& files, const std::string& name) {
 
 constexpr const char* kWeightsFiles[] = {"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
                                          "pytorch_model.bin.index.json"};
-constexpr const char* kTokenizerFiles[] = {"spm.model", "tokenizer.json", "tokenizer_config.json",
-                                           "special_tokens_map.json", "added_tokens.json"};
+constexpr const char* kTokenizerFiles[] = {"spm.model", "tokenizer.json"};
 
 bool is_index(const std::string& file) {
   return file.size() > 11 && file.compare(file.size() - 11, 11, ".index.json") == 0;
@@ -94,7 +95,8 @@ bool is_commit_hash(const std::string& revision) {
 HubSettings hub_settings_from_environment() {
   HubSettings settings;
   const std::string home = environment_variable("HOME", ".");
-  const std::string hf_home = environment_variable("HF_HOME", home + "/.cache/huggingface");
+  const std::string cache_home = environment_variable("XDG_CACHE_HOME", home + "/.cache");
+  const std::string hf_home = environment_variable("HF_HOME", cache_home + "/huggingface");
   settings.cache_root = environment_variable("HF_HUB_CACHE", hf_home + "/hub");
   settings.endpoint = environment_variable("HF_ENDPOINT", "https://huggingface.co");
   while (!settings.endpoint.empty() && settings.endpoint.back() == '/') settings.endpoint.pop_back();
@@ -111,13 +113,17 @@ HubSettings hub_settings_from_environment() {
   settings.offline = truthy(environment_variable("HF_HUB_OFFLINE"));
   const std::string timeout = environment_variable("HF_HUB_DOWNLOAD_TIMEOUT");
   if (!timeout.empty()) {
+    // Seconds, as huggingface_hub reads it (a float); rounded up.
+    double seconds = 0;
     try {
-      settings.timeout_s = std::stol(timeout);
+      size_t used = 0;
+      seconds = std::stod(timeout, &used);
+      if (used != timeout.size()) seconds = 0;
     } catch (const std::exception&) {
-      throw std::invalid_argument("HF_HUB_DOWNLOAD_TIMEOUT=" + timeout + ": expected a whole number of seconds");
     }
-    if (settings.timeout_s <= 0)
+    if (!(seconds > 0 && seconds < 1e6))
       throw std::invalid_argument("HF_HUB_DOWNLOAD_TIMEOUT=" + timeout + ": expected a positive number of seconds");
+    settings.timeout_s = static_cast<long>(std::ceil(seconds));
   }
   settings.progress = wants_live_progress(STDERR_FILENO);
   return settings;
@@ -186,6 +192,8 @@ std::vector<std::string> hub_files_needed(const std::vector<std::string>& availa
     throw std::runtime_error(source + ": no tokenizer (spm.model or tokenizer.json)");
   for (const char* file : kTokenizerFiles)
     if (contains(available, file)) needed.push_back(file);
+  for (const auto& file : hub_optional_files())
+    if (contains(available, file)) needed.push_back(file);
   for (const char* file : kWeightsFiles)
     if (contains(available, file)) {
       needed.push_back(file);
@@ -203,26 +211,42 @@ std::vector<std::string> hub_shards_of_index(const std::string& index_text, cons
   return shards;
 }
 
-std::vector<std::string> hub_snapshot_missing(const std::string& snapshot_dir) {
+void HubCacheRepo::mark_absent(const std::string& commit, const std::string& file) const {
+  const fs::path marker = fs::path(dir_) / ".no_exist" / commit / file;
+  fs::create_directories(marker.parent_path());
+  std::ofstream(marker, std::ios::binary | std::ios::app);
+}
+
+std::vector<std::string> HubCacheRepo::missing_files(const std::string& commit, bool require_optional) const {
+  const std::string snapshot = snapshot_dir(commit);
   std::error_code error;
-  if (!fs::is_directory(snapshot_dir, error)) return {snapshot_dir};
   std::vector<std::string> available;
-  for (const auto& entry : fs::directory_iterator(snapshot_dir, error))
+  for (const auto& entry : fs::directory_iterator(snapshot, error))
     if (fs::is_regular_file(entry.path(), error)) available.push_back(entry.path().filename().string());
   std::vector<std::string> needed;
   try {
-    needed = hub_files_needed(available, snapshot_dir);
+    needed = hub_files_needed(available, snapshot);
   } catch (const std::runtime_error& e) {
     return {e.what()};
   }
   std::vector<std::string> missing;
   for (const auto& file : needed) {
     if (!is_index(file)) continue;
-    const std::string index = (fs::path(snapshot_dir) / file).string();
+    const std::string index = (fs::path(snapshot) / file).string();
     for (const auto& shard : hub_shards_of_index(read_file(index), index))
-      if (!fs::is_regular_file(fs::path(snapshot_dir) / shard, error)) missing.push_back(shard);
+      if (!fs::is_regular_file(fs::path(snapshot) / shard, error)) missing.push_back(shard);
   }
+  if (require_optional)
+    for (const auto& file : hub_optional_files())
+      if (!contains(available, file) && !fs::exists(fs::path(dir_) / ".no_exist" / commit / file, error))
+        missing.push_back(file);
   return missing;
+}
+
+const std::vector<std::string>& hub_optional_files() {
+  static const std::vector<std::string> files = {"tokenizer_config.json", "special_tokens_map.json",
+                                                 "added_tokens.json"};
+  return files;
 }
 
 }  // namespace deberta

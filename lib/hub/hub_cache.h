@@ -4,6 +4,7 @@
 //   ROOT/models--OWNER--NAME/refs/REVISION        the commit a branch or tag names
 //   ROOT/models--OWNER--NAME/snapshots/COMMIT/F   a link to ../../blobs/ETAG
 //   ROOT/models--OWNER--NAME/blobs/ETAG           the bytes (ETAG.incomplete while downloading)
+//   ROOT/models--OWNER--NAME/.no_exist/COMMIT/F   F is known not to be in the repository
 //   ROOT/.locks/models--OWNER--NAME/ETAG.lock     held while a process downloads ETAG
 // Torch-free and network-free; hub/hub_download.h fills the cache.
 #pragma once
@@ -32,7 +33,9 @@ bool is_commit_hash(const std::string& revision);
 // What the hub code takes from the environment, read once by the command
 // that resolves a model and passed down (no hidden global state).
 struct HubSettings {
-  std::string cache_root;    // $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub
+  // $HF_HUB_CACHE, else $HF_HOME/hub; HF_HOME defaults to $XDG_CACHE_HOME/huggingface, else
+  // ~/.cache/huggingface.
+  std::string cache_root;
   std::string endpoint;      // $HF_ENDPOINT, else https://huggingface.co (no trailing slash)
   std::string token;         // $HF_TOKEN, else the file $HF_TOKEN_PATH or $HF_HOME/token
   std::string token_source;  // where the token came from, for error messages
@@ -62,6 +65,15 @@ class HubCacheRepo {
   // any link there; a reader sees the old link or the new one).
   void link_blob(const std::string& commit, const std::string& file, const std::string& etag) const;
 
+  // Records that the repository has no FILE at COMMIT (.no_exist/COMMIT/FILE).
+  void mark_absent(const std::string& commit, const std::string& file) const;
+
+  // The files the harness reads that snapshots/COMMIT lacks (a missing or
+  // dangling link counts as missing, so does a shard its index names); empty
+  // when it holds them all. With `require_optional`, also each of
+  // hub_optional_files() that is neither there nor marked absent.
+  std::vector<std::string> missing_files(const std::string& commit, bool require_optional) const;
+
  private:
   std::string root_, dir_, locks_dir_;
 };
@@ -80,9 +92,9 @@ std::vector<std::string> hub_files_needed(const std::vector<std::string>& availa
 // pytorch_model.bin.index.json, its text) names, in order, without repeats.
 std::vector<std::string> hub_shards_of_index(const std::string& index_text, const std::string& source);
 
-// The needed files a snapshot directory lacks (a missing or dangling link
-// counts as missing, so does a shard its index names); empty when the
-// snapshot holds everything the harness reads.
-std::vector<std::string> hub_snapshot_missing(const std::string& snapshot_dir);
+// The tokenizer files a repository may or may not have
+// (tokenizer_config.json, special_tokens_map.json, added_tokens.json): read
+// when present, and they change how text is tokenized.
+const std::vector<std::string>& hub_optional_files();
 
 }  // namespace deberta

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <system_error>
@@ -62,6 +63,12 @@ std::string unquoted_etag(std::string etag) {
   if (etag.rfind("W/", 0) == 0) etag = etag.substr(2);
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
   return etag;
+}
+
+bool is_hex_digest(const std::string& text, size_t length) {
+  return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
+           return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
+         });
 }
 
 std::string megabytes(uint64_t bytes) { return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6); }
@@ -124,24 +131,40 @@ class HubClient {
   }
 
   FileMeta meta(const std::string& commit, const std::string& file) const {
-    const std::string url = resolve_url(commit, file);
-    // Not following the redirect: for an LFS file the Hub answers with a
-    // redirect to its storage and puts the sha256 and size on that answer.
-    HttpRequest head = request("HEAD", url);
-    head.follow_redirects = false;
-    const HttpResponse response = http_request(head);
-    if (response.status != 200 && (response.status < 300 || response.status > 399)) refuse(response, url, file);
+    std::string url = resolve_url(commit, file);
+    // The Hub's redirect to its storage is not followed: for an LFS file the
+    // sha256 and size are on that redirect (X-Linked-*). A relative redirect
+    // stays on the Hub (a renamed repository) and is followed.
+    HttpResponse response;
+    for (int hop = 0;; ++hop) {
+      HttpRequest head = request("HEAD", url);
+      head.follow_redirects = false;
+      response = http_request(head);
+      const bool redirect = response.status >= 300 && response.status <= 399;
+      if (!redirect && response.status != 200) refuse(response, url, file);
+      const std::string location = response.header("location");
+      if (!redirect || !response.header("x-linked-etag").empty() || location.rfind("/", 0) != 0) break;
+      if (hop == 5) throw std::runtime_error(url + ": more than 5 redirects within the Hub");
+      url = settings_.endpoint + location;
+    }
     FileMeta meta;
     meta.etag = unquoted_etag(response.header("x-linked-etag"));
-    if (meta.etag.empty()) meta.etag = unquoted_etag(response.header("etag"));
     std::string size = response.header("x-linked-size");
-    if (size.empty()) size = response.header("content-length");
-    if (meta.etag.empty() || size.empty() || meta.etag.find('/') != std::string::npos || meta.etag[0] == '.')
-      throw std::runtime_error(url + ": the Hub sent no usable ETag and size for " + file);
+    if (response.status == 200) {
+      if (meta.etag.empty()) meta.etag = unquoted_etag(response.header("etag"));
+      if (size.empty()) size = response.header("content-length");
+    }
+    // The ETag names the blob and says how to check it: a sha256 (LFS) or a
+    // git blob id, nothing else (it also becomes a file name under blobs/).
+    if (!is_hex_digest(meta.etag, 64) && !is_hex_digest(meta.etag, 40))
+      throw std::runtime_error(url + ": the Hub sent no sha256 or git blob id for " + file + " (ETag '" +
+                               meta.etag.substr(0, 80) + "')");
     try {
-      meta.size = std::stoull(size);
+      size_t used = 0;
+      meta.size = std::stoull(size, &used);
+      if (used != size.size() || size[0] == '-') throw std::invalid_argument(size);
     } catch (const std::exception&) {
-      throw std::runtime_error(url + ": the size '" + size + "' is not a number");
+      throw std::runtime_error(url + ": the Hub sent no usable size for " + file + " ('" + size.substr(0, 40) + "')");
     }
     return meta;
   }
@@ -164,7 +187,9 @@ class HubClient {
         fs::remove(partial, error);
         have = 0;
       }
-      if (have == meta.size && have > 0) break;
+      if (have == meta.size && fs::exists(partial, error)) break;
+      // The file exists from the start: an empty one is then complete at once.
+      if (have == 0) std::ofstream(partial, std::ios::binary | std::ios::trunc);
       if (have > 0)
         log_ << fmt::format("resuming {} at {} of {}\n", file, megabytes(have), megabytes(meta.size));
       else
@@ -177,6 +202,8 @@ class HubClient {
       } catch (const std::runtime_error& e) {
         end_progress();
         const uint64_t now = fs::exists(partial, error) ? fs::file_size(partial, error) : 0;
+        // Every byte arrived before the connection failed: the check decides.
+        if (now == meta.size) break;
         // Only a transfer that made progress is tried again at once.
         if (now > have && now < meta.size && attempt < kAttempts) {
           log_ << fmt::format("{}: the transfer stopped at {} of {} ({}); resuming\n", file, megabytes(now),
@@ -254,26 +281,30 @@ class HubClient {
   HttpProgress progress_bar(const std::string& file) const {
     if (!settings_.progress) return {};
     auto last = std::make_shared<std::chrono::steady_clock::time_point>();
-    return [file, last](uint64_t now, uint64_t total) {
+    return [file, last, drawn = drawn_](uint64_t now, uint64_t total) {
       const auto time = std::chrono::steady_clock::now();
       if (time - *last < std::chrono::milliseconds(200) && now != total) return;
       *last = time;
-      const int width = 30;
-      const int filled = total > 0 ? static_cast<int>(width * static_cast<double>(now) / total) : 0;
+      *drawn = true;
+      constexpr int kWidth = 30;
+      const double done = total > 0 ? std::min(1.0, static_cast<double>(now) / static_cast<double>(total)) : 0.0;
+      const int filled = static_cast<int>(kWidth * done);
       std::fprintf(stderr, "\r  %-28.28s [%s%s] %s / %s ", file.c_str(), std::string(filled, '#').c_str(),
-                   std::string(width - filled, ' ').c_str(), megabytes(now).c_str(),
+                   std::string(kWidth - filled, ' ').c_str(), megabytes(now).c_str(),
                    total > 0 ? megabytes(total).c_str() : "?");
       std::fflush(stderr);
     };
   }
 
   void end_progress() const {
-    if (settings_.progress) std::fputs("\n", stderr);
+    if (*drawn_) std::fputs("\n", stderr);
+    *drawn_ = false;
   }
 
   const HubSettings& settings_;
   HubModelId id_;
   std::ostream& log_;
+  std::shared_ptr<bool> drawn_ = std::make_shared<bool>(false);  // a progress bar is on the line
 };
 
 }  // namespace
@@ -287,16 +318,20 @@ ResolvedModel resolve_model(const std::string& spec, const HubSettings& settings
                              ": no such directory, and not a Hugging Face model id (OWNER/NAME[@REVISION])");
   const HubCacheRepo repo(settings.cache_root, *id);
   ResolvedModel model{"", id->repo(), id->revision, ""};
-  if (const auto commit = repo.commit_of(id->revision)) {
-    model.commit = *commit;
-    model.dir = repo.snapshot_dir(*commit);
-    const std::vector<std::string> missing = hub_snapshot_missing(model.dir);
+  const auto cached = repo.commit_of(id->revision);
+  if (cached && fs::is_directory(repo.snapshot_dir(*cached), error)) {
+    model.commit = *cached;
+    model.dir = repo.snapshot_dir(*cached);
+    // Online, an optional tokenizer file must be there or known to be
+    // absent from the repository; offline, what the snapshot holds is all
+    // there is to know.
+    const std::vector<std::string> missing = repo.missing_files(*cached, !settings.offline);
     if (missing.empty()) return model;
     if (settings.offline)
-      throw std::runtime_error(fmt::format("{}: the cached snapshot {} lacks {} and {}", id->text(), model.dir,
-                                           fmt::join(missing, ", "), settings.offline_reason));
+      throw HubNotCached(fmt::format("{}: the cached snapshot {} lacks {} and {}", id->text(), model.dir,
+                                     fmt::join(missing, ", "), settings.offline_reason));
   } else if (settings.offline) {
-    throw std::runtime_error(
+    throw HubNotCached(
         fmt::format("{}: not in the Hugging Face cache {} and {} (HF_HUB_CACHE or HF_HOME point at another cache)",
                     id->text(), settings.cache_root, settings.offline_reason));
   }
@@ -318,12 +353,18 @@ ResolvedModel resolve_model(const std::string& spec, const HubSettings& settings
     if (!is_index(file)) continue;
     const std::string index = (fs::path(model.dir) / file).string();
     for (const auto& shard : hub_shards_of_index(read_file(index), index)) {
+      if (is_index(shard))
+        throw std::runtime_error(fmt::format("{}: {} names an index, {}, as a shard", source, file, shard));
       if (std::find(files.begin(), files.end(), shard) == files.end())
         throw std::runtime_error(
             fmt::format("{}: {} names the shard {}, which the repository does not have", source, file, shard));
-      needed.push_back(shard);
+      if (std::find(needed.begin(), needed.end(), shard) == needed.end()) needed.push_back(shard);
     }
   }
+  // As huggingface_hub does: a file the repository does not have is marked
+  // under .no_exist/COMMIT/, so that the next run knows without asking.
+  for (const auto& file : hub_optional_files())
+    if (std::find(files.begin(), files.end(), file) == files.end()) repo.mark_absent(commit, file);
   repo.write_ref(id->revision, commit);
   return model;
 }

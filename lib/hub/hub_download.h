@@ -4,6 +4,7 @@
 #pragma once
 
 #include <ostream>
+#include <stdexcept>
 #include <string>
 
 #include "hub/hub_cache.h"
@@ -19,6 +20,12 @@ struct ResolvedModel {
   bool from_hub() const { return !hub_id.empty(); }
   // OWNER/NAME@COMMIT for a Hub model (what re-runs the same weights), else the directory.
   std::string pinned() const { return from_hub() ? hub_id + "@" + commit : dir; }
+};
+
+// The error for a model id that is not in the cache when downloads are off
+// (HF_HUB_OFFLINE, or a suite's dry run, which says so instead of failing).
+struct HubNotCached : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 // `spec` is a directory when one of that name exists; else a model id

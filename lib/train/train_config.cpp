@@ -267,6 +267,8 @@ RunSection read_run_section(const std::string& yaml_path) {
       run.task = value;
     } else if (key == "run.model") {
       run.model = value;
+    } else if (key == "run.model_revision") {
+      run.model_revision = value;
     } else if (key == "run.model_name") {
       run.model_name = value;
     } else if (key == "run.data_dir") {
@@ -274,9 +276,10 @@ RunSection read_run_section(const std::string& yaml_path) {
     } else if (key == "run.device") {
       run.device = value;
     } else {
-      throw std::invalid_argument(
-          fmt::format("{}: unknown setting '{}'; the run: section holds task, model, model_name, data_dir and device",
-                      yaml_path, key));
+      throw std::invalid_argument(fmt::format(
+          "{}: unknown setting '{}'; the run: section holds task, model, model_revision, model_name, data_dir and "
+          "device",
+          yaml_path, key));
     }
   }
   return run;

@@ -61,7 +61,8 @@ struct ConfigSources {
 // trainer takes the task, model and data from it when no flag gives them.
 struct RunSection {
   std::string task, model, model_name, data_dir;
-  std::string device;  // where the run ran, e.g. "cpu AMD EPYC 7B13 (avx2)"; a re-run takes --device
+  std::string model_revision;  // a Hub model's revision as first asked (model then pins the commit)
+  std::string device;          // where the run ran, e.g. "cpu AMD EPYC 7B13 (avx2)"; a re-run takes --device
 };
 RunSection read_run_section(const std::string& yaml_path);
 
