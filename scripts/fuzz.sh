@@ -5,10 +5,11 @@
 # non-zero when any target crashed (a sanitizer report, a broken invariant,
 # an unexpected exception, a leak, a timeout or running out of memory); the
 # crashing inputs are under build/fuzz/artifacts/TARGET/.
-#   scripts/fuzz.sh [TARGET...] [--seconds N] [--runs N] [-j N]
+#   scripts/fuzz.sh [TARGET...] [--seconds N] [--runs N] [-j N] [--no-build]
 # --seconds N: run each target N seconds (default 60 unless --runs is given).
 # --runs N: run each target for N executions (the long runs: --runs 10000000).
 # -j N: build with N jobs and run N targets at once (default: nproc).
+# --no-build: run the targets as built (several fuzz.sh at once share one build).
 # Environment: CXX (default clang++-14), BUILD_DIR (default build/fuzz).
 # New inputs found go to BUILD_DIR/corpus/TARGET (not committed); the seeds
 # in tests/fuzz/corpus/TARGET are only read.
@@ -17,6 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 seconds=
 runs=
+build_first=1
 jobs=$(nproc)
 only=()
 while [[ $# -gt 0 ]]; do
@@ -24,7 +26,8 @@ while [[ $# -gt 0 ]]; do
     --seconds) seconds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     -j) jobs=$2; shift 2 ;;
-    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+    --no-build) build_first=0; shift ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) only+=("$1"); shift ;;
   esac
@@ -35,12 +38,17 @@ cxx=${CXX:-clang++-14}
 command -v "$cxx" >/dev/null ||
   { echo "fuzz.sh: $cxx not found: install clang-14 and libclang-rt-14-dev (scripts/setup.sh does)" >&2; exit 2; }
 
-cmake -S tests/fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" >/dev/null
+if ((build_first)); then
+  cmake -S tests/fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" >/dev/null
+  if [[ ${#only[@]} -gt 0 ]]; then
+    cmake --build "$build" -j "$jobs" --target "${only[@]}"
+  else
+    cmake --build "$build" -j "$jobs"
+  fi
+fi
 if [[ ${#only[@]} -gt 0 ]]; then
-  cmake --build "$build" -j "$jobs" --target "${only[@]}"
   targets=("${only[@]}")
 else
-  cmake --build "$build" -j "$jobs"
   read -ra targets < <(tr ';' ' ' <"$build/targets.txt")
 fi
 

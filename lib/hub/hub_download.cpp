@@ -195,7 +195,7 @@ class HubClient {
       else
         log_ << fmt::format("downloading {} ({}) from {}\n", file, megabytes(meta.size), settings_.endpoint);
       try {
-        const HttpResponse response = http_download(request("GET", url), partial, have, progress_bar(file));
+        const HttpResponse response = http_download(request("GET", url), partial, have, progress_bar(file, meta.size));
         end_progress();
         if (response.status != 200 && response.status != 206) refuse(response, url, file);
         break;
@@ -278,13 +278,21 @@ class HubClient {
   // A typo in a directory name reads as a model id: say that too.
   std::string no_directory() const { return ", and there is no directory " + id_.repo(); }
 
-  HttpProgress progress_bar(const std::string& file) const {
+  // `expected`: the size the Hub reported, shown before libcurl knows one.
+  HttpProgress progress_bar(const std::string& file, uint64_t expected) const {
     if (!settings_.progress) return {};
-    auto last = std::make_shared<std::chrono::steady_clock::time_point>();
-    return [file, last, drawn = drawn_](uint64_t now, uint64_t total) {
+    // Redrawn at most every 200 ms, and once when complete; libcurl calls
+    // far more often, before the size is known too.
+    auto last = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+    auto finished = std::make_shared<bool>(false);
+    return [file, expected, last, finished, drawn = drawn_](uint64_t now, uint64_t total) {
+      if (total == 0) total = expected;
+      const bool complete = total > 0 && now >= total;
+      if (complete && *finished) return;
       const auto time = std::chrono::steady_clock::now();
-      if (time - *last < std::chrono::milliseconds(200) && now != total) return;
+      if (!complete && time - *last < std::chrono::milliseconds(200)) return;
       *last = time;
+      *finished = complete;
       *drawn = true;
       constexpr int kWidth = 30;
       const double done = total > 0 ? std::min(1.0, static_cast<double>(now) / static_cast<double>(total)) : 0.0;

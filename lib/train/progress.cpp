@@ -1,10 +1,8 @@
 #include "train/progress.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cmath>
-#include <cstdlib>
 
 namespace deberta {
 
