@@ -48,8 +48,11 @@ if ((build_first)); then
 fi
 if [[ ${#only[@]} -gt 0 ]]; then
   targets=("${only[@]}")
-else
+elif [[ -f $build/targets.txt ]]; then
   read -ra targets < <(tr ';' ' ' <"$build/targets.txt")
+else
+  echo "fuzz.sh: $build/targets.txt not found: build the targets first (run without --no-build)" >&2
+  exit 2
 fi
 
 # A unit that takes 10 s is a hang; 2 GiB of memory is a runaway allocation.

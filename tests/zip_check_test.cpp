@@ -166,7 +166,25 @@ TEST_CASE("a zip entry outside the first entry's folder is refused") {
 TEST_CASE("a zip that names one entry twice is refused") {
   auto entries = kTorchLayout;
   entries.push_back(kTorchLayout[1]);
-  CHECK_THAT(refusal(make_zip(entries)), Contains("zip entry \"archive/data/0\" appears twice"));
+  CHECK_THAT(refusal(make_zip(entries)), Contains("zip entry \"archive/data/0\" appears twice (letter case aside)"));
+}
+
+TEST_CASE(
+    "two entry names that differ only in letter case are refused, as libtorch's reader would take one for the other") {
+  auto entries = kTorchLayout;
+  entries.emplace_back("archive/DATA/0", "short");
+  CHECK_THAT(refusal(make_zip(entries)), Contains("zip entry \"archive/DATA/0\" appears twice (letter case aside)"));
+}
+
+TEST_CASE("a zip with an archive comment is refused, so that no other end record can hide in it") {
+  // libtorch's reader takes the last end-record signature it finds; with no
+  // comment allowed, that is the record checked here.
+  std::string zip = make_zip(kTorchLayout);
+  zip[zip.size() - 2] = 5;  // the end record announces a 5-byte comment
+  CHECK_THAT(refusal(zip + "hello"), Contains("the zip archive has a comment after its end record"));
+  std::string announced = make_zip(kTorchLayout);
+  announced[announced.size() - 2] = 1;
+  CHECK_THAT(refusal(announced), Contains("the zip end record announces a comment"));
 }
 
 TEST_CASE("a zip entry compressed by a method other than stored or deflated is refused") {

@@ -17,12 +17,15 @@
 #include <vector>
 
 #include "io/zip_check.h"
+#include "util/text.h"
 
 namespace deberta {
 
 namespace {
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+// libtorch's message, whose first line may quote names from the file: made
+// one safe line.
+std::string first_line(const std::string& text) { return one_line(text.substr(0, text.find('\n'))); }
 
 // Names come from the file: JSON-quote them so that a control character
 // cannot break the one-line error.
@@ -35,10 +38,8 @@ std::string quote(const std::string& text) {
 // against the size of its data/ entry afterwards, and every storage stays on
 // the CPU, so that libtorch copies nothing (to a "cuda" location in the file)
 // before that check.
-torch::IValue load_archive(const std::vector<char>& bytes,
+torch::IValue load_archive(caffe2::serialize::PyTorchStreamReader& reader,
                            const std::shared_ptr<torch::jit::DeserializationStorageContext>& storages) {
-  caffe2::serialize::PyTorchStreamReader reader(
-      std::make_shared<caffe2::serialize::MemoryReadAdapter>(bytes.data(), static_cast<off_t>(bytes.size())));
   return torch::jit::readArchiveAndTensors("data", /*pickle_prefix=*/"", /*tensor_prefix=*/"",
                                            /*type_resolver=*/std::nullopt, /*obj_loader=*/std::nullopt,
                                            /*device=*/torch::Device(torch::kCPU), reader,
@@ -132,9 +133,14 @@ TensorMap read_pytorch_bin(const std::string& path) {
   // libtorch's reader sees it.
   const ZipListing listing = check_torch_zip(std::string_view(bytes.data(), bytes.size()), path);
   const auto storages = std::make_shared<torch::jit::DeserializationStorageContext>();
+  // One reader for the load and for the sizes checked below: it is the
+  // reader's view of the archive that the storages were read through.
+  std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
   torch::IValue value;
   try {
-    value = load_archive(bytes, storages);
+    reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(
+        std::make_shared<caffe2::serialize::MemoryReadAdapter>(bytes.data(), static_cast<off_t>(bytes.size())));
+    value = load_archive(*reader, storages);
   } catch (const c10::Error& e) {
     throw std::runtime_error(path + ": not a readable PyTorch checkpoint (" + first_line(e.what_without_backtrace()) +
                              ")");
@@ -152,9 +158,18 @@ TensorMap read_pytorch_bin(const std::string& path) {
     const std::string key = entry.name.substr(data_prefix.size());
     if (!storages->hasStorage(key)) continue;
     const c10::Storage storage = storages->getStorage(key);
-    if (storage.nbytes() > entry.size) {
+    // The size as libtorch's reader sees the entry (the zip check agrees
+    // with it on names and sizes; this needs no such argument).
+    size_t record_size = 0;
+    try {
+      record_size = reader->getRecordSize("data/" + key);
+    } catch (const c10::Error&) {
+      problem = "storage " + quote("data/" + key) + " has no entry that libtorch's reader can find";
+      break;
+    }
+    if (storage.nbytes() > record_size) {
       problem = "storage " + quote("data/" + key) + " is declared as " + std::to_string(storage.nbytes()) +
-                " bytes, but its zip entry holds " + std::to_string(entry.size);
+                " bytes, but its zip entry holds " + std::to_string(record_size);
       break;
     }
     checked.insert(storage.unsafeGetStorageImpl());

@@ -1,6 +1,7 @@
 #include "io/zip_check.h"
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
@@ -52,21 +53,25 @@ struct Directory {
   uint64_t entries = 0;
 };
 
-// The end-of-central-directory record is the last thing in the file, followed
-// only by a comment of up to 64 KiB. A zip64 locator just before it points to
+// The end-of-central-directory record is the last 22 bytes of the file:
+// torch.save writes no archive comment, and a reader that searches the
+// comment for the record (libtorch's miniz takes the last signature it sees)
+// could be sent to another central directory than the one checked here. A
+// zip64 locator just before it points to
 // a zip64 end record, whose fields then count; the end record's fields are
 // all ones where only the zip64 record can hold the value.
 Directory read_end_records(std::string_view bytes, const std::string& source) {
   if (bytes.size() < kEndOfDirectorySize)
     fail(source, "the file is " + std::to_string(bytes.size()) + " bytes, too short for a zip archive");
-  const uint64_t last = bytes.size() - kEndOfDirectorySize;
-  const uint64_t first = last > kMaxCommentSize ? last - kMaxCommentSize : 0;
-  uint64_t end = last;
-  while (true) {
-    if (u32(bytes, end) == kEndOfDirectory && end + kEndOfDirectorySize + u16(bytes, end + 20) == bytes.size()) break;
-    if (end == first) fail(source, "no zip end-of-central-directory record; not a zip archive (a truncated file?)");
-    --end;
+  const uint64_t end = bytes.size() - kEndOfDirectorySize;
+  if (u32(bytes, end) != kEndOfDirectory) {
+    const uint64_t first = end > kMaxCommentSize ? end - kMaxCommentSize : 0;
+    for (uint64_t at = end; at-- > first;)
+      if (u32(bytes, at) == kEndOfDirectory)
+        fail(source, "the zip archive has a comment after its end record (torch.save writes none)");
+    fail(source, "no zip end-of-central-directory record; not a zip archive (a truncated file?)");
   }
+  if (u16(bytes, end + 20) != 0) fail(source, "the zip end record announces a comment (torch.save writes none)");
   if (u16(bytes, end + 4) != 0 || u16(bytes, end + 6) != 0) fail(source, "a zip archive split over several disks");
   Directory directory;
   directory.entries = u16(bytes, end + 10);
@@ -108,12 +113,17 @@ Directory read_end_records(std::string_view bytes, const std::string& source) {
 void read_zip64_extra(std::string_view extra, uint64_t& size, uint64_t& compressed_size, uint64_t& local_offset,
                       const std::string& where, const std::string& source) {
   uint64_t at = 0;
+  bool seen_zip64 = false;
   while (at + 4 <= extra.size()) {
     const uint16_t id = u16(extra, at);
     const uint16_t length = u16(extra, at + 2);
     at += 4;
     if (length > extra.size() - at) fail(source, where + ": an extra field runs past its header");
     if (id == kZip64ExtraId) {
+      // miniz (libtorch's reader) reads the first zip64 field only: a
+      // second could make the sizes here differ from the ones it uses.
+      if (seen_zip64) fail(source, where + ": two zip64 extra fields");
+      seen_zip64 = true;
       uint64_t field = at;
       for (uint64_t* value : {&size, &compressed_size, &local_offset}) {
         if (*value != 0xFFFFFFFF) continue;
@@ -146,7 +156,7 @@ bool is_bad_name(std::string_view name) {
 ZipListing check_torch_zip(std::string_view bytes, const std::string& source) {
   const Directory directory = read_end_records(bytes, source);
   ZipListing listing;
-  std::set<std::string_view> names;
+  std::set<std::string> names;  // folded to lower case
   uint64_t at = directory.offset;
   const uint64_t directory_end = directory.offset + directory.size;
   for (uint64_t index = 0; index < directory.entries; ++index) {
@@ -170,7 +180,12 @@ ZipListing check_torch_zip(std::string_view bytes, const std::string& source) {
 
     if (is_bad_name(name)) fail(source, where + ": bad entry name " + quote(name));
     const std::string named = "zip entry " + quote(name);
-    if (!names.insert(name).second) fail(source, named + " appears twice");
+    // miniz finds entries by name ignoring case: data/0 and DATA/0 would be
+    // one name to libtorch and two here.
+    std::string folded(name);
+    std::transform(folded.begin(), folded.end(), folded.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (!names.insert(folded).second) fail(source, named + " appears twice (letter case aside)");
     if (flags & 0x1) fail(source, named + " is encrypted");
     if (entry.method != 0 && entry.method != 8)
       fail(source, named + " uses compression method " + std::to_string(entry.method) +
