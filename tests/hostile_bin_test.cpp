@@ -119,8 +119,9 @@ TEST_CASE("a storage declared larger than its data entry is refused naming the e
 }
 
 TEST_CASE("a storage key that names no data entry is refused with libtorch's reason", "[cli]") {
-  check_refused({"missing_record.bin", "not a readable PyTorch checkpoint (PytorchStreamReader failed locating file "
-                                       "data/7: file not found."});
+  check_refused({"missing_record.bin",
+                 "not a readable PyTorch checkpoint (PytorchStreamReader failed locating file "
+                 "data/7: file not found."});
 }
 
 TEST_CASE("a pickle that is not a dict of named dense tensors is refused saying what it holds", "[cli]") {
