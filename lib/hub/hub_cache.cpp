@@ -67,10 +67,6 @@ constexpr const char* kWeightsFiles[] = {"model.safetensors", "model.safetensors
                                          "pytorch_model.bin.index.json"};
 constexpr const char* kTokenizerFiles[] = {"spm.model", "tokenizer.json"};
 
-bool is_index(const std::string& file) {
-  return file.size() > 11 && file.compare(file.size() - 11, 11, ".index.json") == 0;
-}
-
 }  // namespace
 
 std::optional<HubModelId> parse_hub_model_id(const std::string& spec) {
@@ -86,10 +82,14 @@ std::optional<HubModelId> parse_hub_model_id(const std::string& spec) {
   return id;
 }
 
-bool is_commit_hash(const std::string& revision) {
-  return revision.size() == 40 && std::all_of(revision.begin(), revision.end(), [](char c) {
+bool is_hex_digest(const std::string& text, size_t length) {
+  return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
            return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
          });
+}
+
+bool is_weights_index(const std::string& file) {
+  return file.size() > 11 && file.compare(file.size() - 11, 11, ".index.json") == 0;
 }
 
 HubSettings hub_settings_from_environment() {
@@ -231,7 +231,7 @@ std::vector<std::string> HubCacheRepo::missing_files(const std::string& commit, 
   }
   std::vector<std::string> missing;
   for (const auto& file : needed) {
-    if (!is_index(file)) continue;
+    if (!is_weights_index(file)) continue;
     const std::string index = (fs::path(snapshot) / file).string();
     for (const auto& shard : hub_shards_of_index(read_file(index), index))
       if (!fs::is_regular_file(fs::path(snapshot) / shard, error)) missing.push_back(shard);

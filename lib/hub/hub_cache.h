@@ -9,6 +9,7 @@
 // Torch-free and network-free; hub/hub_download.h fills the cache.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,8 +28,15 @@ struct HubModelId {
 // (the caller then treats it as a directory).
 std::optional<HubModelId> parse_hub_model_id(const std::string& spec);
 
+// Whether `text` is `length` lowercase hex digits: a commit hash or git blob
+// id (40), a sha256 (64).
+bool is_hex_digest(const std::string& text, size_t length);
+
 // Whether `revision` is a full commit hash (40 lowercase hex digits).
-bool is_commit_hash(const std::string& revision);
+inline bool is_commit_hash(const std::string& revision) { return is_hex_digest(revision, 40); }
+
+// Whether `file` is the index of a sharded checkpoint (*.index.json).
+bool is_weights_index(const std::string& file);
 
 // What the hub code takes from the environment, read once by the command
 // that resolves a model and passed down (no hidden global state).

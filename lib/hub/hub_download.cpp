@@ -65,17 +65,7 @@ std::string unquoted_etag(std::string etag) {
   return etag;
 }
 
-bool is_hex_digest(const std::string& text, size_t length) {
-  return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
-           return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
-         });
-}
-
 std::string megabytes(uint64_t bytes) { return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6); }
-
-bool is_index(const std::string& file) {
-  return file.size() > 11 && file.compare(file.size() - 11, 11, ".index.json") == 0;
-}
 
 // An exclusive flock(2) on ROOT/.locks/models--OWNER--NAME/ETAG.lock while a
 // blob is fetched: the processes of a torchrun job (and huggingface_hub,
@@ -358,10 +348,10 @@ ResolvedModel resolve_model(const std::string& spec, const HubSettings& settings
     const FileMeta meta = hub.meta(commit, file);
     hub.fetch_blob(repo, commit, file, meta);
     repo.link_blob(commit, file, meta.etag);
-    if (!is_index(file)) continue;
+    if (!is_weights_index(file)) continue;
     const std::string index = (fs::path(model.dir) / file).string();
     for (const auto& shard : hub_shards_of_index(read_file(index), index)) {
-      if (is_index(shard))
+      if (is_weights_index(shard))
         throw std::runtime_error(fmt::format("{}: {} names an index, {}, as a shard", source, file, shard));
       if (std::find(files.begin(), files.end(), shard) == files.end())
         throw std::runtime_error(

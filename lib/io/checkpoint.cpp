@@ -17,6 +17,7 @@
 #include "io/torch_pickle.h"
 #include "io/weights_index.h"
 #include "util/atomic_file.h"
+#include "util/text.h"
 
 namespace fs = std::filesystem;
 
@@ -31,8 +32,6 @@ namespace {
 void check(const std::error_code& error, const fs::path& path, const std::string& action) {
   if (error) fail(path, action + " (" + error.message() + ")");
 }
-
-std::string quote(const std::string& text) { return nlohmann::json(text).dump(); }
 
 using WeightsReader = TensorMap (*)(const std::string&);
 
@@ -75,7 +74,7 @@ TensorMap read_sharded(const fs::path& index_path, WeightsReader read_shard, std
     const fs::path shard_path = index_path.parent_path() / shard;
     for (auto& [name, tensor] : read_shard(shard_path.string())) {
       if (!tensors.emplace(name, tensor).second)
-        fail(shard_path, "tensor " + quote(name) + " is also in " + found_in.at(name));
+        fail(shard_path, "tensor " + json_quoted(name) + " is also in " + found_in.at(name));
       found_in[name] = shard;
     }
     weights_file += (shard == *shards.begin() ? "" : ", ") + shard;
@@ -84,7 +83,7 @@ TensorMap read_sharded(const fs::path& index_path, WeightsReader read_shard, std
   for (const auto& [name, shard] : shard_of) {
     const auto found = found_in.find(name);
     if (found == found_in.end() || found->second != shard)
-      fail(index_path, "weight_map puts tensor " + quote(name) + " in " + shard + ", which does not hold it");
+      fail(index_path, "weight_map puts tensor " + json_quoted(name) + " in " + shard + ", which does not hold it");
   }
   return tensors;
 }

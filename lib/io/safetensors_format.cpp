@@ -1,4 +1,5 @@
 #include "io/safetensors_format.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <limits>
@@ -12,10 +13,6 @@ namespace {
 [[noreturn]] void fail(const std::string& source, const std::string& problem) {
   throw std::runtime_error(source + ": " + problem);
 }
-
-// Names and dtypes come from the file: JSON-quote them so that a control
-// character in a name cannot break the one-line error.
-std::string quote(const std::string& text) { return nlohmann::json(text).dump(); }
 
 std::string range_text(const SafetensorsEntry& e) {
   return "[" + std::to_string(e.begin) + ", " + std::to_string(e.end) + ")";
@@ -50,7 +47,7 @@ uint64_t read_offset(const nlohmann::json& value, const std::string& where, cons
 
 SafetensorsEntry read_entry(const std::string& name, const nlohmann::json& info, uint64_t data_size,
                             const std::string& source) {
-  const std::string where = "tensor " + quote(name);
+  const std::string where = "tensor " + json_quoted(name);
   if (!info.is_object()) fail(source, where + ": entry is not an object");
   for (const char* key : {"dtype", "shape", "data_offsets"})
     if (!info.contains(key)) fail(source, where + ": entry has no \"" + key + "\"");
@@ -61,7 +58,7 @@ SafetensorsEntry read_entry(const std::string& name, const nlohmann::json& info,
   entry.dtype = info.at("dtype").get<std::string>();
   const size_t item_size = safetensors_dtype_size(entry.dtype);
   if (item_size == 0)
-    fail(source, where + ": unknown dtype " + quote(entry.dtype) +
+    fail(source, where + ": unknown dtype " + json_quoted(entry.dtype) +
                      " (expected F64, F32, F16, BF16, I64, I32, I16, I8, U8 or BOOL)");
   entry.shape = read_shape(info.at("shape"), where, source);
 
@@ -126,7 +123,7 @@ SafetensorsHeader parse_safetensors_header(std::string_view file_bytes, const st
     if (name == "__metadata__") {
       if (!info.is_object()) fail(source, "__metadata__ is not an object");
       for (const auto& [key, value] : info.items()) {
-        if (!value.is_string()) fail(source, "__metadata__ " + quote(key) + " is not a string");
+        if (!value.is_string()) fail(source, "__metadata__ " + json_quoted(key) + " is not a string");
         header.metadata[key] = value.get<std::string>();
       }
       continue;
@@ -146,11 +143,11 @@ SafetensorsHeader parse_safetensors_header(std::string_view file_bytes, const st
   const SafetensorsEntry* previous = nullptr;
   for (const SafetensorsEntry* current : by_offset) {
     if (current->begin < covered)
-      fail(source, "tensors " + quote(previous->name) + " " + range_text(*previous) + " and " + quote(current->name) +
-                       " " + range_text(*current) + " overlap");
+      fail(source, "tensors " + json_quoted(previous->name) + " " + range_text(*previous) + " and " +
+                       json_quoted(current->name) + " " + range_text(*current) + " overlap");
     if (current->begin > covered)
       fail(source, "bytes [" + std::to_string(covered) + ", " + std::to_string(current->begin) +
-                       ") of the data belong to no tensor (a gap before " + quote(current->name) + ")");
+                       ") of the data belong to no tensor (a gap before " + json_quoted(current->name) + ")");
     covered = current->end;
     previous = current;
   }

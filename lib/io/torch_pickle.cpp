@@ -27,12 +27,6 @@ namespace {
 // one safe line.
 std::string first_line(const std::string& text) { return one_line(text.substr(0, text.find('\n'))); }
 
-// Names come from the file: JSON-quote them so that a control character
-// cannot break the one-line error.
-std::string quote(const std::string& text) {
-  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 // What torch::pickle_load does (libtorch's own reader and unpickler), with two
 // differences: every storage is kept by its key, so that it can be checked
 // against the size of its data/ entry afterwards, and every storage stays on
@@ -111,10 +105,10 @@ std::string read_state_dict(const torch::IValue& value, const std::set<const c10
     if (!item.key().isString())
       return "the state dict has a key that is not a name (it is " + item.key().tagKind() + ")";
     const std::string name = item.key().toStringRef();
-    if (!item.value().isTensor()) return quote(name) + " is not a tensor (it is " + item.value().tagKind() + ")";
+    if (!item.value().isTensor()) return json_quoted(name) + " is not a tensor (it is " + item.value().tagKind() + ")";
     const torch::Tensor& tensor = item.value().toTensor();
     const std::string problem = outside_storage(tensor, checked);
-    if (!problem.empty()) return "tensor " + quote(name) + " " + problem;
+    if (!problem.empty()) return "tensor " + json_quoted(name) + " " + problem;
     tensors.emplace(name, tensor);
   }
   return "";
@@ -164,11 +158,11 @@ TensorMap read_pytorch_bin(const std::string& path) {
     try {
       record_size = reader->getRecordSize("data/" + key);
     } catch (const c10::Error&) {
-      problem = "storage " + quote("data/" + key) + " has no entry that libtorch's reader can find";
+      problem = "storage " + json_quoted("data/" + key) + " has no entry that libtorch's reader can find";
       break;
     }
     if (storage.nbytes() > record_size) {
-      problem = "storage " + quote("data/" + key) + " is declared as " + std::to_string(storage.nbytes()) +
+      problem = "storage " + json_quoted("data/" + key) + " is declared as " + std::to_string(storage.nbytes()) +
                 " bytes, but its zip entry holds " + std::to_string(record_size);
       break;
     }

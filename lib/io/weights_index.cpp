@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "util/json_file.h"
+#include "util/text.h"
 
 namespace deberta {
 
@@ -11,12 +12,6 @@ namespace {
 
 [[noreturn]] void fail(const std::string& source, const std::string& problem) {
   throw std::runtime_error(source + ": " + problem);
-}
-
-// Names come from the file: JSON-quote them so that a control character
-// cannot break the one-line error.
-std::string quote(const std::string& text) {
-  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // HF writes shards beside the index; a path could reach outside the model
@@ -34,11 +29,11 @@ std::map<std::string, std::string> parse_weights_index(const std::string& text, 
     fail(source, "has no \"weight_map\" object");
   std::map<std::string, std::string> shard_of;
   for (const auto& [name, shard] : index.at("weight_map").items()) {
-    if (!shard.is_string()) fail(source, "weight_map entry " + quote(name) + " is not a file name");
+    if (!shard.is_string()) fail(source, "weight_map entry " + json_quoted(name) + " is not a file name");
     const std::string file = shard.get<std::string>();
     if (!is_plain_file_name(file))
-      fail(source,
-           "weight_map entry " + quote(name) + " names " + quote(file) + ", which is not a file name beside the index");
+      fail(source, "weight_map entry " + json_quoted(name) + " names " + json_quoted(file) +
+                       ", which is not a file name beside the index");
     shard_of[name] = file;
   }
   if (shard_of.empty()) fail(source, "weight_map is empty");

@@ -1,4 +1,5 @@
 #include "io/zip_check.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -26,12 +27,6 @@ constexpr uint16_t kZip64ExtraId = 0x0001;
 
 [[noreturn]] void fail(const std::string& source, const std::string& problem) {
   throw std::runtime_error(source + ": not a readable PyTorch checkpoint (" + problem + ")");
-}
-
-// Entry names come from the file: JSON-quote them so that a control
-// character cannot break the one-line error.
-std::string quote(std::string_view text) {
-  return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // Little-endian reads at an offset the caller has checked.
@@ -178,8 +173,8 @@ ZipListing check_torch_zip(std::string_view bytes, const std::string& source) {
     const std::string_view extra = bytes.substr(at + kCentralHeaderSize + name_length, extra_length);
     at += kCentralHeaderSize + name_length + extra_length + comment_length;
 
-    if (is_bad_name(name)) fail(source, where + ": bad entry name " + quote(name));
-    const std::string named = "zip entry " + quote(name);
+    if (is_bad_name(name)) fail(source, where + ": bad entry name " + json_quoted(name));
+    const std::string named = "zip entry " + json_quoted(name);
     // miniz finds entries by name ignoring case: data/0 and DATA/0 would be
     // one name to libtorch and two here.
     std::string folded(name);
@@ -221,23 +216,24 @@ ZipListing check_torch_zip(std::string_view bytes, const std::string& source) {
             [](const ZipEntry* a, const ZipEntry* b) { return a->data_offset < b->data_offset; });
   for (size_t i = 1; i < by_offset.size(); ++i)
     if (by_offset[i - 1]->data_offset + by_offset[i - 1]->compressed_size > by_offset[i]->data_offset)
-      fail(source, "zip entries " + quote(by_offset[i - 1]->name) + " and " + quote(by_offset[i]->name) + " overlap");
+      fail(source, "zip entries " + json_quoted(by_offset[i - 1]->name) + " and " + json_quoted(by_offset[i]->name) +
+                       " overlap");
 
   // torch.save's layout: ARCHIVE/data.pkl, ARCHIVE/data/0, ... in one folder.
   const std::string& first = listing.entries.front().name;
   const size_t slash = first.find('/');
   if (slash == std::string::npos || slash == 0)
-    fail(source, "zip entry " + quote(first) + " is not inside a folder, as torch.save writes every entry");
+    fail(source, "zip entry " + json_quoted(first) + " is not inside a folder, as torch.save writes every entry");
   listing.archive = first.substr(0, slash);
   const std::string prefix = listing.archive + "/";
   size_t pickles = 0;
   for (const auto& entry : listing.entries) {
     if (entry.name.compare(0, prefix.size(), prefix) != 0)
-      fail(source, "zip entry " + quote(entry.name) + " is outside the folder " + quote(listing.archive) +
+      fail(source, "zip entry " + json_quoted(entry.name) + " is outside the folder " + json_quoted(listing.archive) +
                        " that the first entry is in");
     if (entry.name == prefix + "data.pkl") ++pickles;
   }
-  if (pickles == 0) fail(source, "the zip archive has no " + quote(prefix + "data.pkl"));
+  if (pickles == 0) fail(source, "the zip archive has no " + json_quoted(prefix + "data.pkl"));
   return listing;
 }
 

@@ -10,6 +10,7 @@
 
 #include "util/atomic_file.h"
 #include "util/json_file.h"
+#include "util/text.h"
 
 namespace deberta {
 
@@ -18,10 +19,6 @@ namespace {
 [[noreturn]] void fail(const std::string& source, const std::string& field, const std::string& problem) {
   throw std::runtime_error(source + ": " + field + ": " + problem);
 }
-
-// Strings come from the file: JSON-quote them so that a newline cannot break
-// the one-line error.
-std::string quote(const std::string& text) { return nlohmann::json(text).dump(); }
 
 template <typename T>
 void read(const nlohmann::json& j, const char* key, T& out, const std::string& source) {
@@ -75,9 +72,9 @@ std::vector<std::string> read_labels(const nlohmann::json& j, const std::string&
       try {
         id = std::stoll(key);
       } catch (const std::exception&) {
-        fail(source, "id2label", "key " + quote(key) + " is not an integer");
+        fail(source, "id2label", "key " + json_quoted(key) + " is not an integer");
       }
-      if (!value.is_string()) fail(source, "id2label", "value for " + quote(key) + " is not a string");
+      if (!value.is_string()) fail(source, "id2label", "value for " + json_quoted(key) + " is not a string");
       by_id[id] = value.get<std::string>();
     }
     std::vector<std::string> labels;
@@ -119,7 +116,7 @@ DebertaConfig parse_config(const std::string& json_text, const std::string& sour
   c.source = j;
   if (j.contains("model_type") && j.at("model_type").is_string()) {
     const auto type = j.at("model_type").get<std::string>();
-    if (type != "deberta-v2") fail(source, "model_type", quote(type) + " is not supported (expected deberta-v2)");
+    if (type != "deberta-v2") fail(source, "model_type", json_quoted(type) + " is not supported (expected deberta-v2)");
   }
   read_required(j, "vocab_size", c.vocab_size, source);
   read_required(j, "hidden_size", c.hidden_size, source);
@@ -171,7 +168,7 @@ DebertaConfig parse_config(const std::string& json_text, const std::string& sour
       fail(source, "pos_att_type", "must be a list or a string");
     }
     for (const auto& type : c.pos_att_type)
-      if (type != "c2p" && type != "p2c") fail(source, "pos_att_type", "unknown attention type " + quote(type));
+      if (type != "c2p" && type != "p2c") fail(source, "pos_att_type", "unknown attention type " + json_quoted(type));
   }
   c.labels = read_labels(j, source);
 

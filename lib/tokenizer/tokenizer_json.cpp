@@ -9,6 +9,7 @@
 
 #include "util/atomic_file.h"
 #include "util/json_file.h"
+#include "util/text.h"
 
 namespace deberta {
 
@@ -20,10 +21,6 @@ using Piece = sentencepiece::ModelProto_SentencePiece;
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
   throw std::runtime_error(path + ": " + problem);
 }
-
-// Strings come from the file: JSON-quote them so that a newline cannot break
-// the one-line error.
-std::string quote(const std::string& text) { return json(text).dump(); }
 
 // An id: a JSON integer. nlohmann's get<int64_t>() would also convert a float,
 // and one out of range (1e300) is undefined behaviour.
@@ -135,7 +132,8 @@ TokenizerJson parse_tokenizer_json(const std::string& text, const std::string& p
   try {
     const json& model_node = root.at("model");
     const std::string type = model_node.value("type", "(none)");
-    if (type != "Unigram") fail(path, "model type " + quote(type) + " is unsupported; only Unigram (SentencePiece) is");
+    if (type != "Unigram")
+      fail(path, "model type " + json_quoted(type) + " is unsupported; only Unigram (SentencePiece) is");
     if (model_node.value("byte_fallback", false)) fail(path, "Unigram byte_fallback is unsupported");
     if (model_node.at("unk_id").is_null()) fail(path, "a Unigram model without unk_id is unsupported");
     const int64_t unk_id = read_id(model_node.at("unk_id"), "unk_id", path);
@@ -157,8 +155,8 @@ TokenizerJson parse_tokenizer_json(const std::string& text, const std::string& p
     // (special) and user-defined pieces (not special): give them back those types.
     for (const json& token : root.value("added_tokens", json::array())) {
       const std::string content = token.at("content").get<std::string>();
-      const int64_t id = read_id(token.at("id"), "the id of added token " + quote(content), path);
-      if (id < 0) fail(path, "added token " + quote(content) + " has a negative id");
+      const int64_t id = read_id(token.at("id"), "the id of added token " + json_quoted(content), path);
+      if (id < 0) fail(path, "added token " + json_quoted(content) + " has a negative id");
       result.added_tokens[content] = id;
       if (id == unk_id || id >= static_cast<int64_t>(vocab.size())) continue;
       Piece* piece = result.model->mutable_pieces(static_cast<int>(id));

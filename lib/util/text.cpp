@@ -1,5 +1,7 @@
 #include "util/text.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <cstdio>
 
@@ -61,6 +63,10 @@ bool is_plain_utf8_text(std::string_view text) {
     i += length;
   }
   return true;
+}
+
+std::string json_quoted(std::string_view text) {
+  return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace deberta

@@ -16,4 +16,8 @@ std::string one_line(std::string_view text);
 // but the tab: text a YAML file can hold as a plain value and read back.
 bool is_plain_utf8_text(std::string_view text);
 
+// `text` as a JSON string, quotes and escapes included, for a name from an
+// input file in a one-line error (bytes that are not UTF-8 become U+FFFD).
+std::string json_quoted(std::string_view text);
+
 }  // namespace deberta
