@@ -13,7 +13,7 @@ spm_src="$repo/third_party/sentencepiece-$spm_version"
 die() { echo "gpu-bundle.sh: $*" >&2; exit 1; }
 
 # Headers and libraries, with the runtime libraries they link.
-packages=(libfmt-dev libfmt9 libyaml-cpp-dev libyaml-cpp0.7 libcli11-dev nlohmann-json3-dev libgloo-dev)
+packages=(libfmt-dev libfmt9 libyaml-cpp-dev libyaml-cpp0.7 libcli11-dev nlohmann-json3-dev libgloo-dev libicu-dev libicu72)
 
 [ -d "$spm_src/src" ] || die "no SentencePiece source in $spm_src: run scripts/setup.sh first."
 tmp=$(mktemp -d "${out%/}.tmp.XXXXXX")
