@@ -33,6 +33,7 @@ import re
 import shutil
 import sys
 import tempfile
+import unicodedata
 
 import sentencepiece as spm
 import transformers
@@ -211,12 +212,30 @@ def train_spm(texts, prefix, vocab_size, extra):
                                    **extra)
 
 
+def write_nfkc_rules(path):
+    """NFKC for the characters of the cases and the full-width block only: spm's whole nmt_nfkc
+    charsmap would make the model and tokenizer.json some 600 KB, and these rules still go
+    through the same Precompiled normalizer."""
+    chars = {c for _, text, pair in cases() for c in text + (pair or "")}
+    chars |= {chr(c) for c in range(0xFF01, 0xFF5F)} | {"\u00a0", "\u3000", "\u2009", "\u202f", "\u1680"}
+    rules = []
+    for c in sorted(chars):
+        target = unicodedata.normalize("NFKC", c)
+        if target != c and target:
+            rules.append(f"{ord(c):X}\t{' '.join(f'{ord(t):X}' for t in target)}\n")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("".join(rules))
+
+
 def make_xlmr(out, texts):
     directory = os.path.join(out, "xlmr-spm")
     os.makedirs(directory)
     with tempfile.TemporaryDirectory() as tmp:
+        rules = os.path.join(tmp, "rules.tsv")
+        write_nfkc_rules(rules)
         # XLM-R's own model: <unk>=0 <s>=1 </s>=2, no pad, as fairseq expects.
-        train_spm(texts, os.path.join(tmp, "m"), 1200, {"unk_id": 0, "bos_id": 1, "eos_id": 2, "pad_id": -1})
+        train_spm(texts, os.path.join(tmp, "m"), 1200, {"unk_id": 0, "bos_id": 1, "eos_id": 2, "pad_id": -1,
+                                                        "normalization_rule_tsv": rules})
         shutil.copy(os.path.join(tmp, "m.model"), os.path.join(directory, "sentencepiece.bpe.model"))
     write_json(os.path.join(directory, "tokenizer_config.json"),
                {"tokenizer_class": "XLMRobertaTokenizer", "model_max_length": 512})

@@ -211,3 +211,48 @@ TEST_CASE("parse_vocab_txt numbers tokens by line from 0 and accepts CRLF line e
   CHECK(vocab.at("##가") == 2);
   CHECK(vocab.at("나") == 3);
 }
+
+TEST_CASE("XLM-R's sentencepiece.bpe.model gives XLMRobertaTokenizer's fairseq ids on the samples and hard text") {
+  const Tokenizer tokenizer = load_tokenizer(family_dir("xlmr-spm"));
+  REQUIRE(tokenizer.kind() == "sentencepiece.bpe.model");
+  CHECK(tokenizer.special_template() == SpecialTemplate::roberta);
+  CHECK(tokenizer.truncation_flavour() == TruncationFlavour::fast);
+  check_goldens(tokenizer, "xlmr-spm");
+  check_special_ids(tokenizer, "xlmr-spm");
+}
+
+TEST_CASE("XLM-R's tokenizer.json (Unigram with a Precompiled normalizer) gives the same golden ids") {
+  const ScratchDir dir;
+  copy_files("xlmr-spm", {"tokenizer.json", "tokenizer_config.json"}, dir);
+  const Tokenizer tokenizer = load_tokenizer(dir.path());
+  REQUIRE(tokenizer.kind() == "tokenizer.json (XLM-R)");
+  check_goldens(tokenizer, "xlmr-spm");
+  check_special_ids(tokenizer, "xlmr-spm");
+}
+
+TEST_CASE("an XLM-R tokenizer.json without tokenizer_config.json is known by its pair template") {
+  const ScratchDir dir;
+  copy_files("xlmr-spm", {"tokenizer.json"}, dir);
+  const Tokenizer tokenizer = load_tokenizer(dir.path());
+  CHECK(tokenizer.kind() == "tokenizer.json (XLM-R)");
+  CHECK(tokenizer.special_template() == SpecialTemplate::roberta);
+}
+
+TEST_CASE("the roberta template is <s> A </s></s> B </s>, all token type 0, and truncation leaves room for four") {
+  const Tokenizer tokenizer = load_tokenizer(family_dir("xlmr-spm"));
+  const auto& special = tokenizer.special_tokens();
+  const std::string a = "한 여성이 다른 여성의 발목을 재고 있다.";
+  const std::string b = "한 여자는 다른 여자의 발목을 측정한다.";
+  const std::vector<int64_t> a_ids = tokenizer.encode(a, std::nullopt, 0).input_ids;
+  const Encoding pair = tokenizer.encode(a, b, 0);
+  INFO("expected <s> A </s></s> B </s>");
+  REQUIRE(pair.input_ids.size() > a_ids.size() + 2);
+  CHECK(std::vector<int64_t>(pair.input_ids.begin(), pair.input_ids.begin() + a_ids.size()) == a_ids);
+  CHECK(pair.input_ids[a_ids.size()] == special.sep.id);
+  CHECK(pair.input_ids.back() == special.sep.id);
+  CHECK(pair.token_type_ids == std::vector<int64_t>(pair.input_ids.size(), 0));
+  CHECK(tokenizer.encode(a, b, 12).input_ids.size() == 12);
+  CHECK_THROWS_AS(tokenizer.encode(a, b, 3), std::invalid_argument);
+  CHECK(tokenizer.encode(a, b, 4).input_ids ==
+        std::vector<int64_t>{special.cls.id, special.sep.id, special.sep.id, special.sep.id});
+}

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 
@@ -73,8 +74,11 @@ Family pick_family(const fs::path& dir, const std::string& tokenizer_class) {
   if (fs::exists(dir / kKoBertModel) && fs::exists(dir / "vocab.txt")) return Family::kobert;
   if (fs::exists(dir / "spm.model")) return Family::deberta;
   if (fs::exists(dir / "sentencepiece.bpe.model")) return Family::xlmr;
-  if (fs::exists(dir / "tokenizer.json"))
-    return json_model_type(dir / "tokenizer.json") == "WordPiece" ? Family::wordpiece : Family::deberta;
+  if (fs::exists(dir / "tokenizer.json")) {
+    const fs::path path = dir / "tokenizer.json";
+    if (json_model_type(path) == "WordPiece") return Family::wordpiece;
+    return read_tokenizer_json(path.string()).roberta_template ? Family::xlmr : Family::deberta;
+  }
   if (fs::exists(dir / "vocab.txt")) return Family::wordpiece;
   throw std::runtime_error(dir.string() +
                            ": no tokenizer found (looked for spm.model, tokenizer.json, vocab.txt, "
@@ -135,6 +139,7 @@ struct TokenizerBuilder {
   static Tokenizer deberta(const fs::path& dir, TokenizerSettings settings);
   static Tokenizer wordpiece(const fs::path& dir, TokenizerSettings settings);
   static Tokenizer xlmr(const fs::path& dir, TokenizerSettings settings);
+  static Tokenizer xlmr_json(const fs::path& source, TokenizerSettings settings);
   static Tokenizer kobert(const fs::path& dir, TokenizerSettings settings);
 };
 
@@ -171,9 +176,9 @@ Tokenizer TokenizerBuilder::deberta(const fs::path& dir, TokenizerSettings setti
   int64_t vocab_size = piece_count;
   for (const auto& [text, id] : tokenizer_json.added_tokens) vocab_size = std::max(vocab_size, id + 1);
 
-  auto model = std::make_shared<SpmPieceModel>(
-      spm,
-      SpmPieceModel::Options{settings.do_lower_case, settings.split_by_punct, 0, special.unk.text, special.unk.id});
+  SpmPieceModel::Options options{settings.do_lower_case, settings.split_by_punct, 0, special.unk.text, special.unk.id};
+  options.split_on_white_space = tokenizer_json.whitespace_split;
+  auto model = std::make_shared<SpmPieceModel>(spm, options);
   // What HF's AutoTokenizer would give for this file.
   return make(std::move(model), from_spm ? "spm.model" : "tokenizer.json", special, vocab_size, SpecialTemplate::bert,
               from_spm ? TruncationFlavour::slow : TruncationFlavour::fast, settings);
@@ -213,8 +218,55 @@ Tokenizer TokenizerBuilder::wordpiece(const fs::path& dir, TokenizerSettings set
               settings);
 }
 
-Tokenizer TokenizerBuilder::xlmr(const fs::path&, TokenizerSettings) {
-  throw std::runtime_error("XLM-R tokenizers are not supported yet");
+Tokenizer TokenizerBuilder::xlmr(const fs::path& dir, TokenizerSettings settings) {
+  const fs::path source = first_present(dir, {"sentencepiece.bpe.model", "tokenizer.json"}, "XLM-R");
+  if (source.filename() == "tokenizer.json") return xlmr_json(source, std::move(settings));
+  const auto spm = load_spm(source);
+  const int64_t piece_count = spm->GetPieceSize();
+  // fairseq's dictionary: four specials first, then the spm pieces shifted by one, <mask> last.
+  static const std::map<std::string, int64_t> kFairseqIds{{"<s>", 0}, {"<pad>", 1}, {"</s>", 2}, {"<unk>", 3}};
+  SpecialTokens& special = settings.special;
+  const auto find_id = [&](const std::string& text) -> std::optional<int64_t> {
+    if (const auto it = kFairseqIds.find(text); it != kFairseqIds.end()) return it->second;
+    if (text == special.mask.text) return piece_count + 1;
+    const int id = spm->PieceToId(text);
+    if (id == spm->unk_id()) return std::nullopt;
+    return id + 1;
+  };
+  assign_special_ids(special, source, find_id, piece_count + 1);
+  SpmPieceModel::Options options{false, false, 1, special.unk.text, special.unk.id};
+  options.split_on_white_space = true;
+  options.unk_as_surface = true;
+  return make(std::make_shared<SpmPieceModel>(spm, options), "sentencepiece.bpe.model", special, piece_count + 2,
+              SpecialTemplate::roberta, TruncationFlavour::fast, settings);
+}
+
+Tokenizer TokenizerBuilder::xlmr_json(const fs::path& source, TokenizerSettings settings) {
+  TokenizerJson tokenizer_json = read_tokenizer_json(source.string());
+  if (!tokenizer_json.whitespace_split)
+    fail(source, "an XLM-R tokenizer.json needs a WhitespaceSplit pre-tokenizer, as XLMRobertaTokenizer writes");
+  auto spm = std::make_shared<sentencepiece::SentencePieceProcessor>();
+  const auto status = spm->Load(std::move(tokenizer_json.model));
+  if (!status.ok()) fail(source, "does not make a valid SentencePiece model: " + status.ToString());
+  const int64_t piece_count = spm->GetPieceSize();
+  const auto find_id = [&](const std::string& text) -> std::optional<int64_t> {
+    if (const auto added = tokenizer_json.added_tokens.find(text); added != tokenizer_json.added_tokens.end())
+      return added->second;
+    const int id = spm->PieceToId(text);
+    if (id == spm->unk_id() && spm->IdToPiece(id) != text) return std::nullopt;
+    return id;
+  };
+  SpecialTokens& special = settings.special;
+  assign_special_ids(special, source, find_id, piece_count);
+  int64_t vocab_size = piece_count;
+  for (const auto& [text, id] : tokenizer_json.added_tokens) vocab_size = std::max(vocab_size, id + 1);
+  settings.do_lower_case = tokenizer_json.lowercase;
+  SpmPieceModel::Options options{tokenizer_json.lowercase, tokenizer_json.split_by_punct, 0, special.unk.text,
+                                 special.unk.id};
+  options.split_on_white_space = true;
+  options.unk_as_surface = true;
+  return make(std::make_shared<SpmPieceModel>(spm, options), "tokenizer.json (XLM-R)", special, vocab_size,
+              SpecialTemplate::roberta, TruncationFlavour::fast, settings);
 }
 
 Tokenizer TokenizerBuilder::kobert(const fs::path&, TokenizerSettings) {

@@ -25,6 +25,8 @@ std::vector<int> spm_encode(const sentencepiece::SentencePieceProcessor& spm, st
 
 // HF's slow DebertaV2Tokenizer text rules around spm, and a shift of the ids
 // (0 for DeBERTa, 1 for fairseq's XLM-R). spm's unknown piece becomes `unk`.
+// XLM-R's tokenizers pipeline first splits the text at white space
+// (WhitespaceSplit) and runs the model on each word.
 class SpmPieceModel final : public PieceModel {
  public:
   struct Options {
@@ -33,12 +35,17 @@ class SpmPieceModel final : public PieceModel {
     int64_t id_offset = 0;
     std::string unk_text;
     int64_t unk_id = 0;
+    bool split_on_white_space = false;
+    // tokenize() shows unknown text as it is (tokenizers' Unigram), not as unk_text.
+    bool unk_as_surface = false;
   };
   SpmPieceModel(SpmProcessor spm, Options options) : spm_(std::move(spm)), options_(std::move(options)) {}
   std::vector<int64_t> ids(std::string_view text) const override;
   std::vector<std::string> pieces(std::string_view text) const override;
 
  private:
+  // The parts of `text` that spm encodes one by one.
+  std::vector<std::string_view> words(std::string_view text, std::string& lowered) const;
   std::vector<int> spm_ids(std::string_view text) const;
 
   SpmProcessor spm_;

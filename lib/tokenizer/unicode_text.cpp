@@ -89,6 +89,24 @@ bool is_python_space(char32_t c) {
   return direction == U_WHITE_SPACE_NEUTRAL || direction == U_BLOCK_SEPARATOR || direction == U_SEGMENT_SEPARATOR;
 }
 
+std::vector<std::string_view> split_on_white_space(std::string_view text) {
+  std::vector<std::string_view> words;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+  const auto length = static_cast<int32_t>(text.size());
+  int32_t word_start = 0;
+  for (int32_t i = 0; i < length;) {
+    const int32_t start = i;
+    UChar32 c = 0;
+    U8_NEXT(bytes, i, length, c);
+    if (c >= 0 && is_white_space(static_cast<char32_t>(c))) {
+      if (start > word_start) words.push_back(text.substr(word_start, start - word_start));
+      word_start = i;
+    }
+  }
+  if (length > word_start) words.push_back(text.substr(word_start));
+  return words;
+}
+
 bool is_unicode_punctuation(char32_t c) { return u_ispunct(static_cast<UChar32>(c)); }
 
 }  // namespace deberta

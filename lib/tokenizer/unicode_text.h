@@ -26,6 +26,9 @@ bool is_combining(char32_t c);
 bool is_white_space(char32_t c);
 // Python's str.isspace(): category Zs, or bidi class WS, B or S.
 bool is_python_space(char32_t c);
+// The runs of `text` between White_Space characters (the views point into it).
+std::vector<std::string_view> split_on_white_space(std::string_view text);
+
 // A general category of P (punctuation).
 bool is_unicode_punctuation(char32_t c);
 
