@@ -132,13 +132,14 @@ def wordpiece_vocab(rng, texts, lower):
 
 
 def encode_all(tokenizer, with_tokens=True):
+    transformers.logging.set_verbosity_error()  # not the truncation warning of each Python tokenizer call
     out = []
     for case_id, text, pair in cases():
-        full = tokenizer(text, pair) if pair is not None else tokenizer(text)
-        cut = tokenizer(text, pair, truncation=True, max_length=MAX_LENGTH) if pair is not None else tokenizer(
-            text, truncation=True, max_length=MAX_LENGTH)
+        # Token types asked for: transformers 5 leaves them out by default for some classes.
+        full = tokenizer(text, pair, return_token_type_ids=True)
+        cut = tokenizer(text, pair, truncation=True, max_length=MAX_LENGTH)
         entry = {"id": case_id, "text": text, "pair": pair, "input_ids": full["input_ids"],
-                 "token_type_ids": full.get("token_type_ids", [0] * len(full["input_ids"])),
+                 "token_type_ids": full["token_type_ids"],
                  f"input_ids_max{MAX_LENGTH}": cut["input_ids"]}
         if with_tokens:
             entry["tokens"] = tokenizer.tokenize(text)
@@ -212,19 +213,24 @@ def train_spm(texts, prefix, vocab_size, extra):
                                    **extra)
 
 
-def write_nfkc_rules(path):
-    """NFKC for the characters of the cases and the full-width block only: spm's whole nmt_nfkc
-    charsmap would make the model and tokenizer.json some 600 KB, and these rules still go
-    through the same Precompiled normalizer."""
+def write_nfkc_rules(path, texts):
+    """spm's nmt_nfkc (NFKC) for the characters of the cases and the samples and the full-width
+    block only: the whole map would make each model some 250 KB. The rules go through the same
+    Precompiled normalizer. Decomposed forms compose again (KoBERT decomposes its text first)."""
     chars = {c for _, text, pair in cases() for c in text + (pair or "")}
+    chars |= {c for text in texts for c in text}
     chars |= {chr(c) for c in range(0xFF01, 0xFF5F)} | {"\u00a0", "\u3000", "\u2009", "\u202f", "\u1680"}
-    rules = []
+    rules = {}
+    hex_of = lambda text: " ".join(f"{ord(t):X}" for t in text)
     for c in sorted(chars):
         target = unicodedata.normalize("NFKC", c)
         if target != c and target:
-            rules.append(f"{ord(c):X}\t{' '.join(f'{ord(t):X}' for t in target)}\n")
+            rules[hex_of(c)] = hex_of(target)
+        decomposed = unicodedata.normalize("NFKD", c)
+        if decomposed != target and target:
+            rules[hex_of(decomposed)] = hex_of(target)
     with open(path, "w", encoding="utf-8") as f:
-        f.write("".join(rules))
+        f.write("".join(f"{source}\t{target}\n" for source, target in sorted(rules.items())))
 
 
 def make_xlmr(out, texts):
@@ -232,7 +238,7 @@ def make_xlmr(out, texts):
     os.makedirs(directory)
     with tempfile.TemporaryDirectory() as tmp:
         rules = os.path.join(tmp, "rules.tsv")
-        write_nfkc_rules(rules)
+        write_nfkc_rules(rules, texts)
         # XLM-R's own model: <unk>=0 <s>=1 </s>=2, no pad, as fairseq expects.
         train_spm(texts, os.path.join(tmp, "m"), 1200, {"unk_id": 0, "bos_id": 1, "eos_id": 2, "pad_id": -1,
                                                         "normalization_rule_tsv": rules})
@@ -256,7 +262,12 @@ def make_kobert(out, texts, rng):
     os.makedirs(directory)
     model = os.path.join(directory, "tokenizer_78b3253a26.model")
     with tempfile.TemporaryDirectory() as tmp:
-        train_spm(texts, os.path.join(tmp, "m"), 1000, {"unk_id": 0, "bos_id": -1, "eos_id": -1, "pad_id": -1})
+        rules = os.path.join(tmp, "rules.tsv")
+        write_nfkc_rules(rules, texts)
+        # Pieces of a digit and a comma, which KoBertTokenizer splits again (its number-comma rule).
+        train_spm(texts, os.path.join(tmp, "m"), 1000, {"unk_id": 0, "bos_id": -1, "eos_id": -1, "pad_id": -1,
+                                                        "normalization_rule_tsv": rules,
+                                                        "user_defined_symbols": ["0,", "5,", "12,"]})
         shutil.copy(os.path.join(tmp, "m.model"), model)
     processor = spm.SentencePieceProcessor(model_file=model)
     pieces = [processor.id_to_piece(i) for i in range(1, processor.get_piece_size())]

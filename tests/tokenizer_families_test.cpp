@@ -256,3 +256,31 @@ TEST_CASE("the roberta template is <s> A </s></s> B </s>, all token type 0, and 
   CHECK(tokenizer.encode(a, b, 4).input_ids ==
         std::vector<int64_t>{special.cls.id, special.sep.id, special.sep.id, special.sep.id});
 }
+
+TEST_CASE(
+    "KoBERT's spm model with its re-mapping vocab.txt gives kobert-transformers' ids on the samples and hard text") {
+  const Tokenizer tokenizer = load_tokenizer(family_dir("kobert"));
+  REQUIRE(tokenizer.kind() == "kobert");
+  CHECK(tokenizer.special_template() == SpecialTemplate::bert);
+  CHECK(tokenizer.truncation_flavour() == TruncationFlavour::slow);
+  check_goldens(tokenizer, "kobert");
+  check_special_ids(tokenizer, "kobert");
+}
+
+TEST_CASE("KoBERT's files are recognised without tokenizer_config.json") {
+  const ScratchDir dir;
+  copy_files("kobert", {"tokenizer_78b3253a26.model", "vocab.txt"}, dir);
+  const Tokenizer tokenizer = load_tokenizer(dir.path());
+  CHECK(tokenizer.kind() == "kobert");
+  CHECK_FALSE(tokenizer.do_lower_case());
+  check_goldens(tokenizer, "kobert");
+}
+
+TEST_CASE("KoBERT splits a digit-and-comma piece again into the number's pieces and the comma") {
+  const Tokenizer tokenizer = load_tokenizer(family_dir("kobert"));
+  using Pieces = std::vector<std::string>;
+  // Expected: kobert-transformers 0.6.0's tokenize; spm alone gives "12,", "5," and "0," as pieces.
+  CHECK(tokenizer.tokenize("값은 12,345,670,000원") ==
+        Pieces{"▁", "값", "은", "▁", "1", "2", ",", "3", "4", "5", ",", "6", "7", "0", ",", "0", "0", "0", "원"});
+  CHECK(tokenizer.tokenize("A5, B0,") == Pieces{"▁", "A", "5", ",", "▁", "B", "0", ","});
+}

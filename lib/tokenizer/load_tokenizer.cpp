@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "tokenizer/precompiled.h"
 #include "tokenizer/spm_piece_model.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/tokenizer_json.h"
@@ -101,6 +102,29 @@ std::shared_ptr<sentencepiece::SentencePieceProcessor> load_spm(const fs::path& 
   const auto status = spm->Load(path.string());
   if (!status.ok()) fail(path, "cannot be loaded: " + status.ToString());
   return spm;
+}
+
+std::shared_ptr<sentencepiece::SentencePieceProcessor> load_spm(std::unique_ptr<sentencepiece::ModelProto> proto,
+                                                                const fs::path& source) {
+  auto spm = std::make_shared<sentencepiece::SentencePieceProcessor>();
+  const auto status = spm->Load(std::move(proto));
+  if (!status.ok()) fail(source, "does not make a valid SentencePiece model: " + status.ToString());
+  return spm;
+}
+
+// Moves the model's normalization out into the tokenizers library's
+// Precompiled normalizer (HF's pipeline for XLM-R), leaving spm's identity.
+std::shared_ptr<const PrecompiledCharsmap> take_precompiled(sentencepiece::ModelProto& proto, const fs::path& source) {
+  auto* normalizer = proto.mutable_normalizer_spec();
+  std::shared_ptr<const PrecompiledCharsmap> charsmap;
+  if (!normalizer->precompiled_charsmap().empty())
+    charsmap = std::make_shared<PrecompiledCharsmap>(normalizer->precompiled_charsmap(), source.string());
+  normalizer->set_name("identity");
+  normalizer->clear_precompiled_charsmap();
+  normalizer->set_add_dummy_prefix(true);
+  normalizer->set_remove_extra_whitespaces(false);
+  normalizer->set_escape_whitespaces(true);
+  return charsmap;
 }
 
 // Looks every special token up with `find_id`; [MASK] may be missing, and
@@ -221,7 +245,9 @@ Tokenizer TokenizerBuilder::wordpiece(const fs::path& dir, TokenizerSettings set
 Tokenizer TokenizerBuilder::xlmr(const fs::path& dir, TokenizerSettings settings) {
   const fs::path source = first_present(dir, {"sentencepiece.bpe.model", "tokenizer.json"}, "XLM-R");
   if (source.filename() == "tokenizer.json") return xlmr_json(source, std::move(settings));
-  const auto spm = load_spm(source);
+  auto proto = std::make_unique<sentencepiece::ModelProto>(load_spm(source)->model_proto());
+  auto precompiled = take_precompiled(*proto, source);
+  const auto spm = load_spm(std::move(proto), source);
   const int64_t piece_count = spm->GetPieceSize();
   // fairseq's dictionary: four specials first, then the spm pieces shifted by one, <mask> last.
   static const std::map<std::string, int64_t> kFairseqIds{{"<s>", 0}, {"<pad>", 1}, {"</s>", 2}, {"<unk>", 3}};
@@ -237,6 +263,7 @@ Tokenizer TokenizerBuilder::xlmr(const fs::path& dir, TokenizerSettings settings
   SpmPieceModel::Options options{false, false, 1, special.unk.text, special.unk.id};
   options.split_on_white_space = true;
   options.unk_as_surface = true;
+  options.precompiled = std::move(precompiled);
   return make(std::make_shared<SpmPieceModel>(spm, options), "sentencepiece.bpe.model", special, piece_count + 2,
               SpecialTemplate::roberta, TruncationFlavour::fast, settings);
 }
@@ -245,9 +272,8 @@ Tokenizer TokenizerBuilder::xlmr_json(const fs::path& source, TokenizerSettings 
   TokenizerJson tokenizer_json = read_tokenizer_json(source.string());
   if (!tokenizer_json.whitespace_split)
     fail(source, "an XLM-R tokenizer.json needs a WhitespaceSplit pre-tokenizer, as XLMRobertaTokenizer writes");
-  auto spm = std::make_shared<sentencepiece::SentencePieceProcessor>();
-  const auto status = spm->Load(std::move(tokenizer_json.model));
-  if (!status.ok()) fail(source, "does not make a valid SentencePiece model: " + status.ToString());
+  auto precompiled = take_precompiled(*tokenizer_json.model, source);
+  const auto spm = load_spm(std::move(tokenizer_json.model), source);
   const int64_t piece_count = spm->GetPieceSize();
   const auto find_id = [&](const std::string& text) -> std::optional<int64_t> {
     if (const auto added = tokenizer_json.added_tokens.find(text); added != tokenizer_json.added_tokens.end())
@@ -265,12 +291,27 @@ Tokenizer TokenizerBuilder::xlmr_json(const fs::path& source, TokenizerSettings 
                                  special.unk.id};
   options.split_on_white_space = true;
   options.unk_as_surface = true;
+  options.precompiled = std::move(precompiled);
   return make(std::make_shared<SpmPieceModel>(spm, options), "tokenizer.json (XLM-R)", special, vocab_size,
               SpecialTemplate::roberta, TruncationFlavour::fast, settings);
 }
 
-Tokenizer TokenizerBuilder::kobert(const fs::path&, TokenizerSettings) {
-  throw std::runtime_error("KoBERT tokenizers are not supported yet");
+Tokenizer TokenizerBuilder::kobert(const fs::path& dir, TokenizerSettings settings) {
+  const fs::path model_path = first_present(dir, {kKoBertModel}, "KoBERT");
+  const fs::path vocab_path = first_present(dir, {"vocab.txt"}, "KoBERT");
+  const auto spm = load_spm(model_path);
+  Vocab vocab = read_vocab_txt(vocab_path.string());
+  const auto vocab_size = static_cast<int64_t>(vocab.size());
+  const auto find_id = [&](const std::string& text) -> std::optional<int64_t> {
+    if (const auto it = vocab.find(text); it != vocab.end()) return it->second;
+    return std::nullopt;
+  };
+  assign_special_ids(settings.special, vocab_path, find_id, vocab_size);
+  auto model =
+      std::make_shared<KoBertPieceModel>(spm, std::move(vocab), settings.special.unk.id, settings.do_lower_case);
+  // kobert-transformers' tokenizer is a Python one: the slow truncation.
+  return make(std::move(model), "kobert", settings.special, vocab_size, SpecialTemplate::bert, TruncationFlavour::slow,
+              settings);
 }
 
 Tokenizer load_tokenizer(const std::string& model_dir) {

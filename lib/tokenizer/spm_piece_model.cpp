@@ -17,10 +17,14 @@ std::vector<int> spm_encode(const sentencepiece::SentencePieceProcessor& spm, st
   return ids;
 }
 
-std::vector<std::string_view> SpmPieceModel::words(std::string_view text, std::string& lowered) const {
+std::vector<std::string_view> SpmPieceModel::words(std::string_view text, std::string& buffer) const {
+  if (options_.precompiled) {
+    buffer = options_.precompiled->normalize(text);
+    text = buffer;
+  }
   if (options_.do_lower_case) {
-    lowered = lower_case(text);
-    text = lowered;
+    buffer = lower_case(text);
+    text = buffer;
   }
   // Each word is encoded on its own, so each gets its own leading ▁.
   if (options_.split_by_punct) return split_on_punctuation(text);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tokenizer/piece_model.h"
+#include "tokenizer/precompiled.h"
 #include "tokenizer/wordpiece.h"
 
 namespace sentencepiece {
@@ -38,6 +39,8 @@ class SpmPieceModel final : public PieceModel {
     bool split_on_white_space = false;
     // tokenize() shows unknown text as it is (tokenizers' Unigram), not as unk_text.
     bool unk_as_surface = false;
+    // The tokenizers library's normalizer, applied before the split; spm's own is then identity.
+    std::shared_ptr<const PrecompiledCharsmap> precompiled;
   };
   SpmPieceModel(SpmProcessor spm, Options options) : spm_(std::move(spm)), options_(std::move(options)) {}
   std::vector<int64_t> ids(std::string_view text) const override;
@@ -45,7 +48,7 @@ class SpmPieceModel final : public PieceModel {
 
  private:
   // The parts of `text` that spm encodes one by one.
-  std::vector<std::string_view> words(std::string_view text, std::string& lowered) const;
+  std::vector<std::string_view> words(std::string_view text, std::string& buffer) const;
   std::vector<int> spm_ids(std::string_view text) const;
 
   SpmProcessor spm_;
@@ -63,6 +66,8 @@ class KoBertPieceModel final : public PieceModel {
   std::vector<std::string> pieces(std::string_view text) const override;
 
  private:
+  // KoBertTokenizer.preprocess_text: white space collapsed, `` and '' as ",
+  // accents dropped (NFKD without combining marks), lower case if asked.
   std::string clean(std::string_view text) const;
 
   SpmProcessor spm_;

@@ -107,6 +107,11 @@ std::vector<std::string_view> split_on_white_space(std::string_view text) {
   return words;
 }
 
+bool is_python_digit(char32_t c) {
+  const int32_t type = u_getIntPropertyValue(static_cast<UChar32>(c), UCHAR_NUMERIC_TYPE);
+  return type == U_NT_DECIMAL || type == U_NT_DIGIT;
+}
+
 bool is_unicode_punctuation(char32_t c) { return u_ispunct(static_cast<UChar32>(c)); }
 
 }  // namespace deberta

@@ -29,6 +29,8 @@ bool is_python_space(char32_t c);
 // The runs of `text` between White_Space characters (the views point into it).
 std::vector<std::string_view> split_on_white_space(std::string_view text);
 
+// Python's str.isdigit() for one character: a Numeric_Type of Decimal or Digit.
+bool is_python_digit(char32_t c);
 // A general category of P (punctuation).
 bool is_unicode_punctuation(char32_t c);
 
