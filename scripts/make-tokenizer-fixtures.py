@@ -51,7 +51,7 @@ TASK_FILES = [
     ("korsts", "korsts/sts-test.tsv", "sentence1", "sentence2"),
     ("question-pair", "question-pair/test.txt", "question1", "question2"),
 ]
-ROWS_PER_TASK = 12
+ROWS_PER_TASK = 10
 
 HARD = [
     ("hanja", "大韓民國 漢字 표기와 韓國語 混用文", None),
@@ -213,12 +213,14 @@ def train_spm(texts, prefix, vocab_size, extra):
                                    **extra)
 
 
-def write_nfkc_rules(path, texts):
+def write_nfkc_rules(path, texts, compose_samples):
     """spm's nmt_nfkc (NFKC) for the characters of the cases and the samples and the full-width
     block only: the whole map would make each model some 250 KB. The rules go through the same
-    Precompiled normalizer. Decomposed forms compose again (KoBERT decomposes its text first)."""
-    chars = {c for _, text, pair in cases() for c in text + (pair or "")}
-    chars |= {c for text in texts for c in text}
+    Precompiled normalizer. Decomposed forms of the cases' characters compose again, and with
+    compose_samples those of the samples' too (KoBERT decomposes all its text first)."""
+    case_chars = {c for _, text, pair in cases() for c in text + (pair or "")}
+    sample_chars = {c for text in texts for c in text}
+    chars = case_chars | sample_chars
     chars |= {chr(c) for c in range(0xFF01, 0xFF5F)} | {"\u00a0", "\u3000", "\u2009", "\u202f", "\u1680"}
     rules = {}
     hex_of = lambda text: " ".join(f"{ord(t):X}" for t in text)
@@ -227,7 +229,7 @@ def write_nfkc_rules(path, texts):
         if target != c and target:
             rules[hex_of(c)] = hex_of(target)
         decomposed = unicodedata.normalize("NFKD", c)
-        if decomposed != target and target:
+        if decomposed != target and target and (c in case_chars or compose_samples):
             rules[hex_of(decomposed)] = hex_of(target)
     with open(path, "w", encoding="utf-8") as f:
         f.write("".join(f"{source}\t{target}\n" for source, target in sorted(rules.items())))
@@ -238,7 +240,7 @@ def make_xlmr(out, texts):
     os.makedirs(directory)
     with tempfile.TemporaryDirectory() as tmp:
         rules = os.path.join(tmp, "rules.tsv")
-        write_nfkc_rules(rules, texts)
+        write_nfkc_rules(rules, texts, compose_samples=False)
         # XLM-R's own model: <unk>=0 <s>=1 </s>=2, no pad, as fairseq expects.
         train_spm(texts, os.path.join(tmp, "m"), 1200, {"unk_id": 0, "bos_id": 1, "eos_id": 2, "pad_id": -1,
                                                         "normalization_rule_tsv": rules})
@@ -263,7 +265,7 @@ def make_kobert(out, texts, rng):
     model = os.path.join(directory, "tokenizer_78b3253a26.model")
     with tempfile.TemporaryDirectory() as tmp:
         rules = os.path.join(tmp, "rules.tsv")
-        write_nfkc_rules(rules, texts)
+        write_nfkc_rules(rules, texts, compose_samples=True)
         # Pieces of a digit and a comma, which KoBertTokenizer splits again (its number-comma rule).
         train_spm(texts, os.path.join(tmp, "m"), 1000, {"unk_id": 0, "bos_id": -1, "eos_id": -1, "pad_id": -1,
                                                         "normalization_rule_tsv": rules,
