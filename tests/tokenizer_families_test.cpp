@@ -284,3 +284,16 @@ TEST_CASE("KoBERT splits a digit-and-comma piece again into the number's pieces 
         Pieces{"▁", "값", "은", "▁", "1", "2", ",", "3", "4", "5", ",", "6", "7", "0", ",", "0", "0", "0", "원"});
   CHECK(tokenizer.tokenize("A5, B0,") == Pieces{"▁", "A", "5", ",", "▁", "B", "0", ","});
 }
+
+TEST_CASE("a WordPiece tokenizer.json with another normalizer is a one-line error naming the file") {
+  const ScratchDir dir;
+  json spec = read_json(family_dir("wordpiece-cased") + "/tokenizer.json");
+  spec["normalizer"] = {{"type", "NFKC"}};
+  write_json(dir.file("tokenizer.json"), spec);
+  const std::string message = load_error(dir.path());
+  INFO("got: " << message);
+  CHECK(message.find(dir.file("tokenizer.json") + ": normalizer ") == 0);
+  CHECK(message.find("NFKC") != std::string::npos);
+  CHECK(message.find("unsupported") != std::string::npos);
+  CHECK(message.find('\n') == std::string::npos);
+}
