@@ -1,0 +1,148 @@
+// The model families beside DeBERTa (BERT, ELECTRA, RoBERTa, XLM-R,
+// DistilBERT): parity with the logits transformers gives for the fixtures of
+// scripts/make-family-fixtures.py, their tensor names, and bad config.json.
+#include <torch/torch.h>
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "golden.h"
+#include "io/safetensors.h"
+#include "model/factory.h"
+#include "model/weights.h"
+
+using namespace deberta;
+using deberta::test::golden_long_matrix;
+using deberta::test::golden_tensor;
+using deberta::test::max_abs_diff;
+using deberta::test::ScratchDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kAbs = 1e-5;
+const char* const kFamilies[] = {"bert", "electra", "roberta", "xlm-roberta", "distilbert"};
+
+std::string family_dir(const std::string& family) { return test::data_path("families/" + family); }
+
+ModelInputs golden_inputs(const nlohmann::json& golden) {
+  const auto& in = golden.at("inputs");
+  return {golden_long_matrix(in.at("input_ids")), golden_long_matrix(in.at("attention_mask")),
+          golden_long_matrix(in.at("token_type_ids"))};
+}
+
+torch::Tensor logits_of(Model& model, const ModelInputs& inputs) {
+  torch::InferenceMode guard;
+  return model.classifier(inputs).logits;
+}
+
+ModelOptions strict_options() {
+  ModelOptions options;
+  options.strict = true;  // every tensor of the file is read, every parameter found
+  options.require_classifier = true;
+  return options;
+}
+
+std::vector<std::string> keys(const TensorMap& tensors) {
+  std::vector<std::string> out;
+  for (const auto& [name, tensor] : tensors) out.push_back(name);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("each family's classifier gives transformers' logits for a padded batch") {
+  const std::string family = GENERATE(from_range(std::begin(kFamilies), std::end(kFamilies)));
+  INFO(family);
+  const auto golden = test::read_json(family_dir(family) + "/golden.json");
+  Model model = load_model(family_dir(family), strict_options());
+  CHECK(model.config.model_type == family);
+  const auto inputs = golden_inputs(golden);
+  REQUIRE(inputs.attention_mask.eq(0).any().item<bool>());  // the batch is padded
+  const auto expected = golden_tensor(golden.at("logits"));
+  const auto logits = logits_of(model, inputs);
+  INFO("logits " << logits << "\nexpected (transformers) " << expected);
+  CHECK(max_abs_diff(logits, expected) < kAbs);
+}
+
+TEST_CASE("a family checkpoint in pytorch_model.bin gives the logits of its safetensors") {
+  const ScratchDir scratch;
+  const fs::path source = family_dir("bert");
+  for (const char* file : {"config.json", "pytorch_model.bin", "vocab.txt", "tokenizer_config.json"})
+    fs::copy_file(source / file, fs::path(scratch.path()) / file);
+  Model model = load_model(scratch.path(), strict_options());
+  CHECK(fs::path(model.weights_file).filename() == "pytorch_model.bin");
+  const auto golden = test::read_json((source / "golden.json").string());
+  CHECK(max_abs_diff(logits_of(model, golden_inputs(golden)), golden_tensor(golden.at("logits"))) < kAbs);
+}
+
+TEST_CASE("each family's model names its parameters as transformers' checkpoint does") {
+  const std::string family = GENERATE(from_range(std::begin(kFamilies), std::end(kFamilies)));
+  INFO(family);
+  Model model = load_model(family_dir(family), strict_options());
+  const auto saved = keys(model_tensors(model.module()));
+  const auto expected = keys(read_safetensors(family_dir(family) + "/model.safetensors"));
+  CHECK(saved == expected);
+}
+
+TEST_CASE("a family's base checkpoint loads into its backbone and under a fresh head") {
+  const std::string family = GENERATE(from_range(std::begin(kFamilies), std::end(kFamilies)));
+  INFO(family);
+  const ScratchDir scratch;
+  const fs::path source = family_dir(family);
+  Model task = load_model(source.string(), strict_options());
+  // The base checkpoint: the backbone's tensors without the family's prefix,
+  // as AutoModel's save_pretrained names them; no head.
+  const std::string prefix = task.config.backbone_prefix();
+  TensorMap base;
+  for (auto& [name, tensor] : read_safetensors((source / "model.safetensors").string()))
+    if (name.rfind(prefix, 0) == 0 && name.find("pooler.") == std::string::npos)
+      base[name.substr(prefix.size())] = tensor;
+  REQUIRE(!base.empty());
+  write_safetensors(scratch.file("model.safetensors"), base);
+  fs::copy_file(source / "config.json", fs::path(scratch.path()) / "config.json");
+
+  Model backbone = load_model(scratch.path(), {});
+  REQUIRE_FALSE(backbone.has_head());
+  const auto golden = test::read_json((source / "golden.json").string());
+  const auto inputs = golden_inputs(golden);
+  torch::InferenceMode guard;
+  const auto expected = task.classifier(inputs).last_hidden_state;
+  CHECK(max_abs_diff(backbone.backbone(inputs), expected) < kAbs);
+
+  ModelOptions fine_tune;
+  fine_tune.labels = std::vector<std::string>{"negative", "positive"};
+  Model fresh = load_model(scratch.path(), fine_tune);
+  CHECK(max_abs_diff(fresh.classifier(inputs).last_hidden_state, expected) < kAbs);
+  INFO("initialised: " << fresh.report.describe().front());
+  CHECK_FALSE(fresh.report.initialised.empty());
+  for (const auto& name : fresh.report.initialised) {
+    INFO(name << " was drawn fresh; only the head should be");
+    CHECK((name.rfind("classifier.", 0) == 0 || name.rfind("pre_classifier.", 0) == 0 ||
+           name.find("pooler.") != std::string::npos));
+  }
+}
+
+TEST_CASE("an unknown model_type is refused in one line naming config.json and the type") {
+  const ScratchDir scratch;
+  auto config = test::read_json(family_dir("bert") + "/config.json");
+  config["model_type"] = "gpt2";
+  const std::string path = scratch.write("config.json", config.dump(2));
+  fs::copy_file(family_dir("bert") + "/model.safetensors", scratch.file("model.safetensors"));
+  std::string message;
+  try {
+    load_model(scratch.path(), {});
+  } catch (const std::runtime_error& error) {
+    message = error.what();
+  }
+  INFO(message);
+  CHECK(message.find(path + ": model_type: \"gpt2\" is not supported") == 0);
+  CHECK(message.find("bert") != std::string::npos);  // the supported types are listed
+  CHECK(message.find('\n') == std::string::npos);
+}
+
+TEST_CASE("DistilBERT's sinusoidal positions are refused naming the field") {
+  auto config = test::read_json(family_dir("distilbert") + "/config.json");
+  config["sinusoidal_pos_embds"] = true;
+  CHECK_THROWS_WITH(parse_config(config.dump(), "config.json"),
+                    Catch::Contains("config.json: sinusoidal_pos_embds: true is not supported"));
+}
