@@ -11,7 +11,7 @@ One tiny random model per model_type (hidden 32, 2 layers, 4 heads), built by
 transformers itself and written with save_pretrained, beside a tokenizer from
 tests/data/tokenizers/ (scripts/make-tokenizer-fixtures.py):
   bert/         BertForSequenceClassification (KcBERT's shape), vocab.txt-only
-                uncased WordPiece; also pytorch_model.bin (torch.save of the
+                WordPiece, cased as KcBERT's; also pytorch_model.bin (torch.save of the
                 same tensors as a plain dict) for the second weights format.
   electra/      ElectraForSequenceClassification with embedding_size 16, so
                 that electra.embeddings_project is there; cased WordPiece
@@ -20,8 +20,9 @@ tests/data/tokenizers/ (scripts/make-tokenizer-fixtures.py):
                 KLUE's RoBERTa ships (pad_token_id 0, type_vocab_size 1).
   xlm-roberta/  XLMRobertaForSequenceClassification, xlmr-spm's sentencepiece.bpe.model.
   distilbert/   DistilBertForSequenceClassification (DistilKoBERT), KoBERT's tokenizer.
-The WordPiece vocabularies are the first 400 entries of the tokenizer fixtures'
-(so each fixture stays near 100 KB); KoBERT's and XLM-R's are whole.
+The WordPiece vocabularies have 400 entries: the tokenizer fixtures' special
+tokens, then syllables (and their ## forms) of the golden texts and of the NSMC
+sample, so each fixture stays near 100 KB; KoBERT's and XLM-R's are whole.
 
 Weights are drawn with a fixed seed at initializer_range 0.2, and every
 LayerNorm and bias is then perturbed, so that a parameter read into the wrong
@@ -68,13 +69,38 @@ TEXTS = [
 ]
 
 
-def truncated_vocab(source_dir, out_dir):
+def small_vocab(source_dir, out_dir):
+    """The fixture's special tokens, then characters of the golden texts and of
+    the NSMC sample by frequency, each as a word and as a ##continuation, so
+    that every Korean word splits into known syllables (the fixtures'
+    3,200-entry vocabularies would make each model 400 KB)."""
     with open(os.path.join(TOKENIZERS, source_dir, "vocab.txt"), encoding="utf-8") as f:
-        tokens = f.read().split("\n")[:WORDPIECE_SIZE]
-    path = os.path.join(out_dir, "vocab.txt")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(tokens) + "\n")
-    return path
+        specials = [t for t in f.read().split("\n") if t.startswith("[") and t.endswith("]")]
+    counts = {}
+    with open(os.path.join(ROOT, "data", "samples", "nsmc", "ratings_train.txt"), encoding="utf-8") as f:
+        for row in f.read().split("\n")[1:]:
+            for c in "".join(row.split("\t")[1:2]):
+                counts[c] = counts.get(c, 0) + 1
+    ordered = [c for a, b in TEXTS for c in a + (b or "")] + sorted(counts, key=lambda c: (-counts[c], c))
+    vocab = list(specials)
+    for c in ordered:
+        if len(vocab) >= WORDPIECE_SIZE:
+            break
+        if c.isspace() or c in vocab:
+            continue
+        vocab += [c, "##" + c]
+    vocab = vocab[:WORDPIECE_SIZE]
+    with open(os.path.join(out_dir, "vocab.txt"), "w", encoding="utf-8") as f:
+        f.write("\n".join(vocab) + "\n")
+    return vocab
+
+
+def wordpiece_json(source_dir, out_dir):
+    """tokenizer.json through BertTokenizer's save_pretrained, with vocab.txt beside."""
+    vocab = small_vocab(source_dir, out_dir)
+    BertTokenizer(vocab={piece: i for i, piece in enumerate(vocab)}, do_lower_case=False).save_pretrained(out_dir)
+    small_vocab(source_dir, out_dir)  # save_pretrained writes no vocab.txt in transformers 5
+    return vocab
 
 
 def copy_files(source_dir, names, out_dir):
@@ -117,6 +143,9 @@ def encode(tokenizer, pairs, with_types):
 def write_golden(model, tokenizer, out_dir, with_types, note):
     model.eval()
     inputs = encode(tokenizer, TEXTS, with_types)
+    assert len(tokenizer) == model.config.vocab_size, (len(tokenizer), model.config.vocab_size)
+    real = inputs["attention_mask"].bool() & (inputs["input_ids"] != tokenizer.unk_token_id)
+    assert real.sum() > inputs["attention_mask"].sum() * 0.8, "the golden texts should be mostly known pieces"
     assert (inputs["attention_mask"] == 0).any(), "the golden batch must be padded"
     with torch.no_grad():
         kwargs = dict(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"])
@@ -143,8 +172,12 @@ def save(model, out_dir, seed):
 
 
 def make_bert(out_dir):
-    truncated_vocab("wordpiece-uncased", out_dir)
-    copy_files("wordpiece-uncased", ["tokenizer_config.json"], out_dir)
+    small_vocab("wordpiece-uncased", out_dir)
+    # Cased, as KcBERT's tokenizer_config.json says: lower-casing strips
+    # accents, which splits Hangul syllables into jamo that this vocabulary lacks.
+    with open(os.path.join(out_dir, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump({"do_lower_case": False, "model_max_length": 512, "tokenizer_class": "BertTokenizer"}, f, indent=1)
+        f.write("\n")
     tokenizer = AutoTokenizer.from_pretrained(out_dir)
     torch.manual_seed(1)
     config = BertConfig(vocab_size=WORDPIECE_SIZE, type_vocab_size=2, **SHAPE)
@@ -154,13 +187,11 @@ def make_bert(out_dir):
     # writes its shards; a bare state_dict() pickles an OrderedDict with
     # _metadata, which deberta-bench's reader does not take (docs/development.md).
     torch.save(dict(model.state_dict()), os.path.join(out_dir, "pytorch_model.bin"))
-    write_golden(model, tokenizer, out_dir, True, "KcBERT-like: vocab.txt-only uncased WordPiece; pooler (tanh) + classifier")
+    write_golden(model, tokenizer, out_dir, True, "KcBERT-like: vocab.txt-only cased WordPiece; pooler (tanh) + classifier")
 
 
 def make_electra(out_dir):
-    vocab = truncated_vocab("wordpiece-cased", out_dir)
-    BertTokenizer(vocab_file=vocab, do_lower_case=False).save_pretrained(out_dir)
-    truncated_vocab("wordpiece-cased", out_dir)  # save_pretrained does not keep vocab.txt in transformers 5
+    wordpiece_json("wordpiece-cased", out_dir)
     tokenizer = AutoTokenizer.from_pretrained(out_dir)
     torch.manual_seed(2)
     config = ElectraConfig(vocab_size=WORDPIECE_SIZE, embedding_size=16, type_vocab_size=2, num_labels=3,
@@ -172,9 +203,7 @@ def make_electra(out_dir):
 
 
 def make_roberta(out_dir):
-    vocab = truncated_vocab("wordpiece-cased", out_dir)
-    BertTokenizer(vocab_file=vocab, do_lower_case=False).save_pretrained(out_dir)
-    truncated_vocab("wordpiece-cased", out_dir)
+    wordpiece_json("wordpiece-cased", out_dir)
     tokenizer = AutoTokenizer.from_pretrained(out_dir)
     torch.manual_seed(3)
     shape = dict(SHAPE, max_position_embeddings=SHAPE["max_position_embeddings"] + 2)

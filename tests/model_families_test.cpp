@@ -146,3 +146,65 @@ TEST_CASE("DistilBERT's sinusoidal positions are refused naming the field") {
   CHECK_THROWS_WITH(parse_config(config.dump(), "config.json"),
                     Catch::Contains("config.json: sinusoidal_pos_embds: true is not supported"));
 }
+
+TEST_CASE("finetune runs on each family and saves transformers' tensor names and config") {
+  const std::string family = GENERATE(from_range(std::begin(kFamilies), std::end(kFamilies)));
+  INFO(family);
+  const ScratchDir scratch;
+  const fs::path run = scratch.file("run");
+  const auto result = test::run_cli("--threads 1 finetune --model '" + family_dir(family) +
+                                    "' --task nsmc --output-dir '" + run.string() + "'" + test::kQuick);
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const auto results = test::read_json((run / "results.json").string());
+  CHECK(results.at("steps") == 12);
+  CHECK(results.at("test").contains("accuracy"));
+  // (The fixtures have 40 positions, the task 128 tokens: without the bound
+  // that the positions set, the run fails on an index out of range.)
+  CHECK(results.at("backbone_parameters").get<int64_t>() > 0);
+  CHECK(results.at("embedding_parameters").get<int64_t>() > 0);
+
+  const fs::path best = run / "checkpoint-best";
+  const auto saved = keys(read_safetensors((best / "model.safetensors").string()));
+  const auto expected = keys(read_safetensors(family_dir(family) + "/model.safetensors"));
+  CHECK(saved == expected);
+  const auto config = test::read_json((best / "config.json").string());
+  CHECK(config.at("model_type") == family);
+  CHECK(config.at("id2label") == nlohmann::json{{"0", "0"}, {"1", "1"}});
+  const auto original = test::read_json(family_dir(family) + "/config.json");
+  for (const auto& [key, value] : original.items())
+    if (key != "id2label" && key != "label2id" && key != "num_labels") {
+      INFO("config.json keeps " << key);
+      CHECK(config.at(key) == value);
+    }
+
+  // evaluate and predict read the fine-tuned checkpoint back.
+  const auto evaluated = test::run_cli("--threads 1 evaluate --model '" + best.string() + "' --task nsmc");
+  INFO(evaluated.output);
+  CHECK(evaluated.exit_code == 0);
+  const std::string input = scratch.write("in.tsv", "text\n재밌어요\n별로\n");
+  const auto predicted =
+      test::run_cli("--threads 1 predict --model '" + best.string() + "' --task nsmc --input '" + input + "'");
+  INFO(predicted.output);
+  CHECK(predicted.exit_code == 0);
+  CHECK(predicted.output.find("p(1 (positive))") != std::string::npos);
+}
+
+TEST_CASE("info names each model family") {
+  const std::string family = GENERATE(from_range(std::begin(kFamilies), std::end(kFamilies)));
+  const auto result = test::run_cli("info --model '" + family_dir(family) + "'");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("(model_type " + family + ")") != std::string::npos);
+  const std::string labels = family == "electra" ? "3 labels" : "2 labels";
+  CHECK(result.output.find("head:                " + labels) != std::string::npos);
+}
+
+TEST_CASE("pretrain refuses a model family other than DeBERTa in one line") {
+  const std::string corpus = test::data_path("corpus/korsts-train-600.txt");
+  const auto result = test::run_cli("pretrain --corpus '" + corpus + "' --model-config '" + family_dir("bert") +
+                                    "/config.json' --output-dir /nonexistent");
+  INFO(result.output);
+  CHECK(result.exit_code != 0);
+  CHECK(result.output.find("config.json: model_type: pretrain builds DeBERTa-v2/v3") != std::string::npos);
+}

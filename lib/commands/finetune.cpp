@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -76,7 +77,13 @@ struct Job {
   bool pretrained() const {
     return !settings.from_scratch && (!builtin_model() || has_checkpoint_weights(builtin_model_dir()));
   }
-  int64_t max_seq_len() const { return settings.max_seq_len > 0 ? settings.max_seq_len : task.max_seq_len; }
+  // The model's absolute positions bound it, as a tokenizer's
+  // model_max_length does for transformers' users (0: no bound).
+  int64_t position_limit = 0;
+  int64_t max_seq_len() const {
+    const int64_t wanted = settings.max_seq_len > 0 ? settings.max_seq_len : task.max_seq_len;
+    return position_limit > 0 ? std::min(wanted, position_limit) : wanted;
+  }
 };
 
 // `may_download`: false for a plan (a suite's dry run), which reads a Hub
@@ -130,6 +137,8 @@ Job resolve_job(const FinetuneOptions& options, bool may_download) {
   job.run_dir = !o.output_dir.empty()
                     ? o.output_dir
                     : fmt::format("runs/{}-{}-seed{}", job.task.name, job.model_name, job.settings.seed);
+  const std::string config_path = (fs::path(job.source_dir()) / "config.json").string();
+  if (fs::exists(config_path)) job.position_limit = load_config(config_path).max_input_length();
   job.device = resolve_device(o.device);
   job.device_name = device_description(job.device);
   return job;
@@ -311,9 +320,13 @@ nlohmann::ordered_json results_record(const Job& job, Model& model, const Traine
                                       const std::map<std::string, double>& test, const nlohmann::ordered_json& data,
                                       int threads, int world_size) {
   int64_t embedding_parameters = 0, encoder_parameters = 0;
+  // As info counts them: ELECTRA's embeddings_project with the embeddings,
+  // DistilBERT's transformer as the encoder.
+  const std::string prefix = model.config.backbone_prefix();
+  const auto under = [&prefix](const std::string& name, const char* part) { return name.rfind(prefix + part, 0) == 0; };
   for (const auto& [name, tensor] : model_tensors(model.module())) {
-    if (name.rfind("deberta.embeddings.", 0) == 0) embedding_parameters += tensor.numel();
-    if (name.rfind("deberta.encoder.", 0) == 0) encoder_parameters += tensor.numel();
+    if (under(name, "embeddings.") || under(name, "embeddings_project.")) embedding_parameters += tensor.numel();
+    if (under(name, "encoder.") || under(name, "transformer.")) encoder_parameters += tensor.numel();
   }
   const TrainSettings& settings = job.settings;
   nlohmann::ordered_json results;

@@ -232,6 +232,11 @@ bool DebertaConfig::is_bert_like() const {
   return model_type == "bert" || model_type == "electra" || model_type == "roberta" || model_type == "xlm-roberta";
 }
 
+int64_t DebertaConfig::max_input_length() const {
+  if (is_deberta()) return 0;
+  return backbone_prefix() == "roberta." ? max_position_embeddings - pad_token_id - 1 : max_position_embeddings;
+}
+
 DebertaConfig parse_config(const std::string& json_text, const std::string& source) {
   const nlohmann::json j = parse_json(json_text, source);
   if (!j.is_object()) throw std::runtime_error(source + ": not a JSON object");

@@ -66,6 +66,9 @@ struct DebertaConfig {
   std::string backbone_prefix() const;
   // BERT, ELECTRA, RoBERTa and XLM-R share one layer structure.
   bool is_bert_like() const;
+  // The longest input the absolute positions allow (RoBERTa's start after
+  // the padding id), or 0 for no limit here (DeBERTa, as before).
+  int64_t max_input_length() const;
 
   int64_t num_labels() const { return static_cast<int64_t>(labels.size()); }
   int64_t attention_head_size() const { return hidden_size / num_attention_heads; }
