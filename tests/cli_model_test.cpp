@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "golden.h"
+#include "tolerances.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -36,7 +37,7 @@ std::string forward_args(const ScratchModel& m) {
 
 }  // namespace
 
-TEST_CASE("forward on a fixture's golden file writes the golden logits in the golden layout") {
+TEST_CASE("forward on a fixture's golden file writes the golden logits in the golden layout", "[numeric]") {
   const std::string name =
       GENERATE(from_range(std::begin(deberta::test::kFixtures), std::end(deberta::test::kFixtures)));
   INFO(name);
@@ -49,7 +50,7 @@ TEST_CASE("forward on a fixture's golden file writes the golden logits in the go
   for (const char* key : {"last_hidden_state", "pooled_output", "logits"}) {
     INFO(key);
     CHECK(deberta::test::max_abs_diff(deberta::test::golden_tensor(out["model"]["outputs"][key]),
-                                      deberta::test::golden_tensor(golden["model"]["outputs"][key])) < 1e-5);
+                                      deberta::test::golden_tensor(golden["model"]["outputs"][key])) < deberta::test::kForwardAbsolute);
   }
 }
 

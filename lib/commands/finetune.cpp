@@ -363,6 +363,7 @@ nlohmann::ordered_json results_record(const Job& job, Model& model, const Traine
       {"libtorch", torch_version()},
       {"cuda", cuda.built_in ? nlohmann::ordered_json(cuda.version) : nlohmann::ordered_json(nullptr)},
       {"sentencepiece", DEBERTA_BENCH_SPM_VERSION},
+      {"cpu_capability", cpu_capability()},
       {"threads", threads}};
   return results;
 }
