@@ -43,8 +43,10 @@ function(deberta_bench_add_core root)
   # libcurl (Debian's libcurl4-openssl-dev) for the Hugging Face Hub downloads (lib/hub/).
   # 7.85: CURLOPT_PROTOCOLS_STR, and redirects drop the Authorization header across hosts and ports.
   find_package(CURL 7.85 REQUIRED)
+  # ICU (Debian's libicu-dev) for the Unicode rules of the BERT and KoBERT tokenizers (lib/tokenizer/).
+  find_package(ICU 72 REQUIRED COMPONENTS uc)
   target_link_libraries(deberta_bench_core PUBLIC sentencepiece::static fmt::fmt yaml-cpp nlohmann_json::nlohmann_json
-                                                CURL::libcurl)
+                                                CURL::libcurl ICU::uc)
   target_compile_options(deberta_bench_core PRIVATE -Wall -Wextra)
   target_compile_definitions(deberta_bench_core PUBLIC
     DEBERTA_BENCH_VERSION="${version}"

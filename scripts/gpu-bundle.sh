@@ -3,7 +3,8 @@
 # a GPU machine that has python3 with torch 2.x, cmake, ninja and nvcc but
 # no apt and no internet: the Debian .deb files of the build's other
 # dependencies (unpacked there with dpkg -x into a prefix, never into /) and
-# the SentencePiece source that scripts/setup.sh unpacked. About 16 MB.
+# the SentencePiece source that scripts/setup.sh unpacked. About 22 MB (ICU,
+# for the WordPiece and KoBERT tokenizers, is 10 MB of it).
 #   scripts/gpu-bundle.sh [DIR]     (default: gpu-bundle/, git-ignored)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,7 +15,7 @@ die() { echo "gpu-bundle.sh: $*" >&2; exit 1; }
 
 # Headers and libraries, with the runtime libraries they link.
 packages=(libfmt-dev libfmt9 libyaml-cpp-dev libyaml-cpp0.7 libcli11-dev nlohmann-json3-dev libgloo-dev
-  libcurl4-openssl-dev libcurl4)
+  libicu-dev libicu72 libcurl4-openssl-dev libcurl4)
 
 [ -d "$spm_src/src" ] || die "no SentencePiece source in $spm_src: run scripts/setup.sh first."
 

@@ -110,7 +110,7 @@ build_deberta_bench() {
 }
 
 # Every library the binary loads is found, and the bundle's come from the
-# prefix: libcurl and what it loads, fmt and yaml-cpp. A library missing on
+# prefix: libcurl and what it loads, fmt, yaml-cpp and ICU. A library missing on
 # the machine shows here as "not found" before anything runs.
 libraries() {
   local listing status=0
@@ -120,7 +120,7 @@ libraries() {
     echo "libraries: not found: $(grep "not found" <<<"$listing" | awk '{print $1}' | tr '\n' ' ')"
     status=1
   fi
-  for library in libcurl.so.4 libfmt.so.9 libyaml-cpp.so.0.7 libnghttp2.so.14 libssh2.so.1; do
+  for library in libcurl.so.4 libfmt.so.9 libyaml-cpp.so.0.7 libicuuc.so.72 libnghttp2.so.14 libssh2.so.1; do
     if ! grep -q "^[[:space:]]*$library => $prefix/" <<<"$listing"; then
       echo "libraries: $library is not loaded from the bundle's prefix $prefix"
       status=1

@@ -58,6 +58,8 @@ packages=(
   dpkg-dev patch python3 python3-venv
   # Downloads from the Hugging Face Hub (lib/hub/).
   libcurl4-openssl-dev
+  # Unicode normalization and categories for the WordPiece and KoBERT tokenizers (lib/tokenizer/).
+  libicu-dev
   # The fuzz targets and the sanitized core tests (scripts/fuzz.sh, scripts/sanitize-core.sh).
   clang-14 libclang-rt-14-dev
 )

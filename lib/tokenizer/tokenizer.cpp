@@ -1,13 +1,11 @@
 #include "tokenizer/tokenizer.h"
 
-#include <sentencepiece_processor.h>
-
 #include <algorithm>
 #include <stdexcept>
 #include <tuple>
 #include <utility>
 
-#include "tokenizer/text_rules.h"
+#include "tokenizer/piece_model.h"
 
 namespace deberta {
 
@@ -58,55 +56,16 @@ void append(Encoding& encoding, int64_t id, int64_t type_id) {
 
 }  // namespace
 
-std::vector<int> Tokenizer::spm_ids(std::string_view text) const {
-  std::string lowered;
-  if (do_lower_case_) {
-    lowered = lower_case(text);
-    text = lowered;
-  }
-  std::vector<int> ids;
-  const auto encode_into = [&](std::string_view part, std::vector<int>& out) {
-    const auto status = spm_->Encode(part, &out);
-    if (!status.ok()) throw std::runtime_error("sentencepiece could not encode text: " + status.ToString());
-  };
-  if (!split_by_punct_) {
-    encode_into(text, ids);
-    return ids;
-  }
-  // Each word is encoded on its own, so each gets its own leading ▁.
-  std::vector<int> word_ids;
-  for (const std::string_view word : split_on_punctuation(text)) {
-    encode_into(word, word_ids);
-    ids.insert(ids.end(), word_ids.begin(), word_ids.end());
-  }
-  return ids;
-}
-
-std::vector<int64_t> Tokenizer::piece_ids(std::string_view text) const {
-  const std::vector<int> ids = spm_ids(text);
-  const int spm_unk = spm_->unk_id();
-  std::vector<int64_t> out(ids.size());
-  std::transform(ids.begin(), ids.end(), out.begin(),
-                 [&](int id) { return id == spm_unk ? special_.unk.id : static_cast<int64_t>(id); });
-  return out;
-}
-
-std::vector<std::string> Tokenizer::tokenize(std::string_view text) const {
-  const std::vector<int> ids = spm_ids(text);
-  const int spm_unk = spm_->unk_id();
-  std::vector<std::string> pieces;
-  pieces.reserve(ids.size());
-  for (const int id : ids) pieces.push_back(id == spm_unk ? special_.unk.text : spm_->IdToPiece(id));
-  return pieces;
-}
+std::vector<std::string> Tokenizer::tokenize(std::string_view text) const { return model_->pieces(text); }
 
 Encoding Tokenizer::encode(std::string_view text, std::optional<std::string_view> pair, int max_length) const {
-  const std::vector<int64_t> a = piece_ids(text);
-  const std::vector<int64_t> b = pair ? piece_ids(*pair) : std::vector<int64_t>{};
+  const std::vector<int64_t> a = model_->ids(text);
+  const std::vector<int64_t> b = pair ? model_->ids(*pair) : std::vector<int64_t>{};
+  const bool roberta = template_ == SpecialTemplate::roberta;
   size_t keep_a = a.size();
   size_t keep_b = b.size();
   if (max_length > 0) {
-    const int specials = pair ? 3 : 2;
+    const int specials = pair ? (roberta ? 4 : 3) : 2;
     if (max_length < specials)
       throw std::invalid_argument("max_length " + std::to_string(max_length) +
                                   " leaves no room: the special tokens alone take " + std::to_string(specials));
@@ -124,17 +83,17 @@ Encoding Tokenizer::encode(std::string_view text, std::optional<std::string_view
   }
 
   Encoding encoding;
-  const size_t length = keep_a + 2 + (pair ? keep_b + 1 : 0);
-  encoding.input_ids.reserve(length);
-  encoding.token_type_ids.reserve(length);
   append(encoding, special_.cls.id, 0);
   append(encoding, a, keep_a, 0);
   append(encoding, special_.sep.id, 0);
   if (pair) {
-    append(encoding, b, keep_b, 1);
-    append(encoding, special_.sep.id, 1);
+    // RoBERTa doubles the separator between the texts and has one token type.
+    const int64_t type_b = roberta ? 0 : 1;
+    if (roberta) append(encoding, special_.sep.id, type_b);
+    append(encoding, b, keep_b, type_b);
+    append(encoding, special_.sep.id, type_b);
   }
-  encoding.attention_mask.assign(length, 1);
+  encoding.attention_mask.assign(encoding.input_ids.size(), 1);
   return encoding;
 }
 

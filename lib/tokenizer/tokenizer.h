@@ -1,6 +1,8 @@
-// The DeBERTa-v2/v3 tokenizer: SentencePiece pieces with Hugging Face's
-// DebertaV2Tokenizer conventions for special tokens, pairs and truncation.
-// Torch-free; ids are int64_t so they go into tensors unchanged.
+// A Hugging Face tokenizer in two halves: a piece model that turns a text
+// into vocabulary ids (DeBERTa's SentencePiece, BERT's WordPiece, XLM-R's and
+// KoBERT's SentencePiece; piece_model.h) and a special-token template for
+// single texts and pairs, with HF's truncation. Torch-free; ids are int64_t so
+// they go into tensors unchanged.
 #pragma once
 
 #include <cstdint>
@@ -10,11 +12,9 @@
 #include <string_view>
 #include <vector>
 
-namespace sentencepiece {
-class SentencePieceProcessor;
-}
-
 namespace deberta {
+
+class PieceModel;
 
 struct Encoding {
   std::vector<int64_t> input_ids;
@@ -44,11 +44,18 @@ struct SpecialTokens {
   SpecialToken pad, cls, sep, unk, mask;
 };
 
+// Where the special tokens go around one text or a pair.
+enum class SpecialTemplate {
+  bert,     // [CLS] A [SEP] B [SEP], token type 1 from B on (BERT, ELECTRA, DeBERTa, KoBERT)
+  roberta,  // <s> A </s></s> B </s>, every token type 0 (RoBERTa, XLM-R)
+};
+
 // Every const member is safe to call from several threads at once.
 class Tokenizer {
  public:
-  // `[CLS] text [SEP]`, or `[CLS] text [SEP] pair [SEP]` with token type 1
-  // from pair on. max_length <= 0 means no truncation; otherwise the result is
+  // The special-token template around `text`, or `text` and `pair` (with
+  // bert: `[CLS] text [SEP]`, or `[CLS] text [SEP] pair [SEP]` with token
+  // type 1 from pair on). max_length <= 0 means no truncation; otherwise the result is
   // cut to at most max_length ids with the tokenizer's truncation strategy.
   // Throws std::invalid_argument when it cannot be cut that far.
   Encoding encode(std::string_view text, std::optional<std::string_view> pair, int max_length) const;
@@ -60,10 +67,13 @@ class Tokenizer {
   // The pieces of `text`, without special tokens; unknown text is the [UNK] token.
   std::vector<std::string> tokenize(std::string_view text) const;
 
-  // The spm pieces, plus [MASK] when it is appended after them.
+  // The number of ids: for DeBERTa the spm pieces, plus [MASK] when it is appended after them.
   int64_t vocab_size() const { return vocab_size_; }
   const SpecialTokens& special_tokens() const { return special_; }
-  // Which file it was loaded from: "spm.model" or "tokenizer.json".
+  SpecialTemplate special_template() const { return template_; }
+  // Which file it was loaded from: "spm.model" or "tokenizer.json" (DeBERTa),
+  // "vocab.txt" or "tokenizer.json (WordPiece)" (BERT),
+  // "sentencepiece.bpe.model" or "tokenizer.json (XLM-R)", "kobert".
   const std::string& kind() const { return kind_; }
   bool do_lower_case() const { return do_lower_case_; }
   bool split_by_punct() const { return split_by_punct_; }
@@ -73,21 +83,18 @@ class Tokenizer {
   TruncationStrategy truncation_strategy() const { return strategy_; }
   void set_truncation_strategy(TruncationStrategy strategy) { strategy_ = strategy; }
   // Defaults to what HF's AutoTokenizer gives for the file loaded: slow for
-  // spm.model, fast for tokenizer.json.
+  // spm.model and KoBERT (Python tokenizers), fast for the others.
   TruncationFlavour truncation_flavour() const { return flavour_; }
   void set_truncation_flavour(TruncationFlavour flavour) { flavour_ = flavour; }
 
  private:
-  friend Tokenizer load_tokenizer(const std::string& model_dir);
+  friend struct TokenizerBuilder;  // load_tokenizer's
   Tokenizer() = default;
 
-  // SentencePiece ids of `text` after the text rules, unknown text as spm's unk id.
-  std::vector<int> spm_ids(std::string_view text) const;
-  std::vector<int64_t> piece_ids(std::string_view text) const;
-
-  std::shared_ptr<const sentencepiece::SentencePieceProcessor> spm_;
+  std::shared_ptr<const PieceModel> model_;
   std::string kind_;
   SpecialTokens special_;
+  SpecialTemplate template_ = SpecialTemplate::bert;
   int64_t vocab_size_ = 0;
   bool do_lower_case_ = false;
   bool split_by_punct_ = false;
@@ -96,11 +103,15 @@ class Tokenizer {
   TruncationFlavour flavour_ = TruncationFlavour::slow;
 };
 
-// Loads the tokenizer of a model directory: spm.model when it is there (as
-// HF's slow DebertaV2Tokenizer), else tokenizer.json (a Unigram model, as
-// DebertaV2TokenizerFast). tokenizer_config.json and special_tokens_map.json
-// are read when present. Throws std::runtime_error with a one-line message
-// naming the directory or file on any problem.
+// Loads the tokenizer of a model directory, picked by the files present and
+// tokenizer_config.json's tokenizer_class (see docs/formats.md): DeBERTa's
+// spm.model (as HF's slow DebertaV2Tokenizer) or tokenizer.json (a Unigram
+// model, as DebertaV2TokenizerFast); BERT's vocab.txt or a WordPiece
+// tokenizer.json; XLM-R's sentencepiece.bpe.model or its tokenizer.json;
+// KoBERT's tokenizer_78b3253a26.model with vocab.txt.
+// tokenizer_config.json and special_tokens_map.json are read when present.
+// Throws std::runtime_error with a one-line message naming the directory or
+// file on any problem, an unsupported tokenizer_class among them.
 Tokenizer load_tokenizer(const std::string& model_dir);
 
 }  // namespace deberta

@@ -94,6 +94,7 @@ Normalization read_normalizer(const json& node, const std::string& path) {
 struct PreTokenization {
   bool add_dummy_prefix = true;
   bool split_by_punct = false;
+  bool whitespace_split = false;
 };
 
 PreTokenization read_pre_tokenizer(const json& node, const std::string& path) {
@@ -114,12 +115,29 @@ PreTokenization read_pre_tokenizer(const json& node, const std::string& path) {
       metaspace = true;
     } else if (type == "Punctuation" && step.value("behavior", "Isolated") == "Isolated") {
       result.split_by_punct = true;
+    } else if (type == "WhitespaceSplit") {
+      result.whitespace_split = true;
     } else {
       fail(path, "pre-tokenizer " + step.dump() + " is unsupported");
     }
   }
   if (!metaspace) fail(path, "has no Metaspace pre-tokenizer, which a SentencePiece tokenizer needs");
   return result;
+}
+
+// RobertaProcessing, or a TemplateProcessing whose pair has two special
+// tokens in a row (`<s> A </s></s> B </s>`).
+bool is_roberta_template(const json& post) {
+  const std::string type = post.value("type", "");
+  if (type == "RobertaProcessing") return true;
+  if (type != "TemplateProcessing" || !post.contains("pair") || !post.at("pair").is_array()) return false;
+  bool previous_special = false;
+  for (const json& item : post.at("pair")) {
+    const bool special = item.is_object() && item.contains("SpecialToken");
+    if (special && previous_special) return true;
+    previous_special = special;
+  }
+  return false;
 }
 
 }  // namespace
@@ -168,6 +186,9 @@ TokenizerJson parse_tokenizer_json(const std::string& text, const std::string& p
     const PreTokenization pre_tokenization = read_pre_tokenizer(root.value("pre_tokenizer", json()), path);
     result.lowercase = normalization.lowercase;
     result.split_by_punct = pre_tokenization.split_by_punct;
+    result.whitespace_split = pre_tokenization.whitespace_split;
+    if (const json& post = root.value("post_processor", json()); post.is_object())
+      result.roberta_template = is_roberta_template(post);
 
     auto* trainer = result.model->mutable_trainer_spec();
     trainer->set_model_type(sentencepiece::TrainerSpec::UNIGRAM);

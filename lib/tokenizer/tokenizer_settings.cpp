@@ -37,19 +37,25 @@ void read_token_text(const json& settings, const char* key, std::string& text, c
     fail(source, std::string(key) + " is neither a string nor an object with a \"content\" string");
 }
 
-bool read_bool(const json& settings, const char* key, const std::string& source) {
+// std::nullopt when absent or null.
+std::optional<bool> read_optional_bool(const json& settings, const char* key, const std::string& source) {
   const auto it = settings.find(key);
-  if (it == settings.end() || it->is_null()) return false;
+  if (it == settings.end() || it->is_null()) return std::nullopt;
   if (!it->is_boolean()) fail(source, std::string(key) + " is not true or false");
   return it->get<bool>();
+}
+
+bool read_bool(const json& settings, const char* key, const std::string& source) {
+  return read_optional_bool(settings, key, source).value_or(false);
 }
 
 }  // namespace
 
 TokenizerSettings parse_tokenizer_settings(const std::optional<std::string>& config_text,
                                            const std::string& config_source, const std::optional<std::string>& map_text,
-                                           const std::string& map_source) {
+                                           const std::string& map_source, const SpecialTokens& defaults) {
   TokenizerSettings settings;
+  settings.special = defaults;
   const json config = parse_optional_object(config_text, config_source);
   const json map = parse_optional_object(map_text, map_source);
   // special_tokens_map.json overrides tokenizer_config.json, as in HF's from_pretrained.
@@ -60,8 +66,16 @@ TokenizerSettings parse_tokenizer_settings(const std::optional<std::string>& con
     read_token_text(*settings_json, "unk_token", settings.special.unk.text, *source);
     read_token_text(*settings_json, "mask_token", settings.special.mask.text, *source);
   }
-  settings.do_lower_case = read_bool(config, "do_lower_case", config_source);
+  const std::optional<bool> lower = read_optional_bool(config, "do_lower_case", config_source);
+  settings.do_lower_case = lower.value_or(false);
+  settings.do_lower_case_given = lower.has_value();
   settings.split_by_punct = read_bool(config, "split_by_punct", config_source);
+  settings.strip_accents = read_optional_bool(config, "strip_accents", config_source);
+  settings.tokenize_chinese_chars = read_optional_bool(config, "tokenize_chinese_chars", config_source).value_or(true);
+  if (const auto it = config.find("tokenizer_class"); it != config.end() && !it->is_null()) {
+    if (!it->is_string()) fail(config_source, "tokenizer_class is not a string");
+    settings.tokenizer_class = it->get<std::string>();
+  }
   // HF stores "no limit" as a huge number (1e30): only a usable length counts.
   const auto max_length = config.find("model_max_length");
   if (max_length != config.end() && max_length->is_number() && max_length->get<double>() >= 1 &&
