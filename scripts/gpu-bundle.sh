@@ -3,8 +3,8 @@
 # a GPU machine that has python3 with torch 2.x, cmake, ninja and nvcc but
 # no apt and no internet: the Debian .deb files of the build's other
 # dependencies (unpacked there with dpkg -x into a prefix, never into /) and
-# the SentencePiece source that scripts/setup.sh unpacked. About 22 MB (ICU,
-# for the WordPiece and KoBERT tokenizers, is 10 MB of it).
+# the SentencePiece source that scripts/setup.sh unpacked. About 31 MB (ICU,
+# for the WordPiece and KoBERT tokenizers, is 20 MB of it).
 #   scripts/gpu-bundle.sh [DIR]     (default: gpu-bundle/, git-ignored)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -99,33 +99,38 @@ build_deberta_bench() {
   # The proof on a machine that has every package in /usr: CMake and
   # pkg-config see the bundle and the torch wheel only.
   [ "$device" = cpu ] && hide=("-DCMAKE_IGNORE_PREFIX_PATH=/usr;/" -DCMAKE_MAKE_PROGRAM="$(command -v ninja)")
+  # Every package is found again from this bundle, not from an earlier cache.
+  rm -f "$build/CMakeCache.txt"
   PKG_CONFIG_LIBDIR="$prefix/usr/lib/x86_64-linux-gnu/pkgconfig:$prefix/usr/share/pkgconfig" \
     PKG_CONFIG_SYSROOT_DIR="$prefix" \
     cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEBERTA_BENCH_TESTS=OFF \
     -DCMAKE_PREFIX_PATH="$prefix/usr" -DDEBERTA_BENCH_TORCH_PYTHON="$(command -v "$python")" \
-    -DCMAKE_EXE_LINKER_FLAGS=-Wl,--disable-new-dtags "${hide[@]}" \
+    -DCMAKE_EXE_LINKER_FLAGS=-Wl,--disable-new-dtags -DCMAKE_BUILD_RPATH="$prefix/lib/x86_64-linux-gnu" "${hide[@]}" \
     -DSENTENCEPIECE_SOURCE_DIR="$work/spm/sentencepiece-$spm_version" -DSENTENCEPIECE_BUILD_DIR="$work/spm/build"
   cmake --build "$build" -j "$jobs"
   "$binary" --version
 }
 
-# Every library the binary loads is found, and the bundle's come from the
-# prefix: libcurl and what it loads, fmt, yaml-cpp and ICU. A library missing on
-# the machine shows here as "not found" before anything runs.
+# Every library the binary loads is found, and each that the bundle holds
+# comes from the prefix (libcurl and what it loads, fmt, yaml-cpp, ICU). A
+# library missing on the machine shows here as "not found" before anything
+# runs. Some bookworm packages still install into /lib rather than /usr/lib,
+# hence both in the RPATH.
 libraries() {
-  local listing status=0
+  local listing status=0 name path
   listing=$(ldd "$binary")
   echo "$listing"
   if grep -q "not found" <<<"$listing"; then
     echo "libraries: not found: $(grep "not found" <<<"$listing" | awk '{print $1}' | tr '\n' ' ')"
     status=1
   fi
-  for library in libcurl.so.4 libfmt.so.9 libyaml-cpp.so.0.7 libicuuc.so.72 libnghttp2.so.14 libssh2.so.1; do
-    if ! grep -q "^[[:space:]]*$library => $prefix/" <<<"$listing"; then
-      echo "libraries: $library is not loaded from the bundle's prefix $prefix"
+  grep -q "^[[:space:]]*libcurl.so.4 => $prefix/" <<<"$listing" || { echo "libraries: libcurl.so.4 is not the bundle's"; status=1; }
+  while read -r name path; do
+    if [ -n "$(find "$prefix" -name "$name" -print -quit)" ] && [[ "$path" != "$prefix"/* ]]; then
+      echo "libraries: $name is in the bundle but loaded from $path"
       status=1
     fi
-  done
+  done < <(awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' <<<"$listing")
   return $status
 }
 
@@ -168,7 +173,7 @@ step unpack "dpkg -x the bundle's .deb files into $prefix (never into /)" unpack
 step sentencepiece "build SentencePiece $spm_version static, hidden symbols, from the bundle's source" \
   build_sentencepiece
 step build "configure and build deberta-bench against $python's torch (-j $jobs)" build_deberta_bench
-step libraries "ldd: every library found, libcurl and its libraries, fmt and yaml-cpp from $prefix" libraries
+step libraries "ldd: every library found, and each the bundle holds (libcurl and its libraries, fmt, yaml-cpp, ICU) from $prefix" libraries
 step parity "deberta-bench --device $device forward on every fixture; max |ours - golden| <= 1e-4" parity
 if [ "$device" = cpu ]; then
   [ "$dry_run" -eq 1 ] && echo "(--cpu: the fine-tunes and benches on cuda are left out)"

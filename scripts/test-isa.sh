@@ -14,10 +14,11 @@
 # Before each run a probe checks that each setting took effect: the ATen
 # kernels deberta-bench --version names, MKL's CNR mode and oneDNN's ISA as
 # their verbose logs print them.
-# Usage: scripts/test-isa.sh [--baselines] [--only PATH] [--skip-native] [--filter TEXT] [--build-dir DIR]
+# Usage: scripts/test-isa.sh [--baselines|--baselines-only] [--only PATH] [--skip-native] [--filter TEXT] [--build-dir DIR]
 #   --baselines    also, on each path: the ci suite checked against
 #                  results/baselines/ci.json, timed (the replay goldens are
 #                  [numeric] tests, so every run has them)
+#   --baselines-only  the ci suite and its check alone, without the tests
 #   --only PATH    one path: default, avx2 or avx512
 #   --skip-native  leave out the path this CPU runs without settings (the
 #                  best it has), which a plain ctest run has just tested
@@ -29,17 +30,19 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 build=build/release
 baselines=0
+tests_too=1
 only=
 skip_native=0
 filter=
 while [ $# -gt 0 ]; do
   case "$1" in
     --baselines) baselines=1 ;;
+    --baselines-only) baselines=1 tests_too=0 ;;
     --only) only=${2:?--only needs a path: default, avx2 or avx512}; shift ;;
     --skip-native) skip_native=1 ;;
     --filter) filter=${2:?--filter needs a text}; shift ;;
     --build-dir) build=${2:?--build-dir needs a directory}; shift ;;
-    -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "test-isa.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -145,7 +148,7 @@ for path in "${paths[@]}"; do
   (
     export "${environment[@]}"
     probe "$path" || exit 1
-    ctest --preset release -R "$regex" || exit 1
+    if [ "$tests_too" -eq 1 ]; then ctest --preset release -R "$regex" || exit 1; fi
     if [ "$baselines" -eq 1 ]; then
       rm -rf "build/ci-suite-$path"
       suite_start=$SECONDS

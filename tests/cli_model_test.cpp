@@ -5,8 +5,8 @@
 #include <fstream>
 
 #include "golden.h"
-#include "tolerances.h"
 #include "test_support.h"
+#include "tolerances.h"
 
 namespace fs = std::filesystem;
 using deberta::test::fixture_dir;
@@ -50,7 +50,8 @@ TEST_CASE("forward on a fixture's golden file writes the golden logits in the go
   for (const char* key : {"last_hidden_state", "pooled_output", "logits"}) {
     INFO(key);
     CHECK(deberta::test::max_abs_diff(deberta::test::golden_tensor(out["model"]["outputs"][key]),
-                                      deberta::test::golden_tensor(golden["model"]["outputs"][key])) < deberta::test::kForwardAbsolute);
+                                      deberta::test::golden_tensor(golden["model"]["outputs"][key])) <
+          deberta::test::kForwardAbsolute);
   }
 }
 

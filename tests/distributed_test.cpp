@@ -70,7 +70,8 @@ TEST_CASE("two processes with batch 8 train as one process with batch 16 does, t
     CHECK(a[i].at("step") == b[i].at("step"));
     if (a[i].contains("loss")) {
       ++losses;
-      CHECK(b[i].at("loss").get<double>() == Approx(a[i].at("loss").get<double>()).epsilon(deberta::test::kDataParallelLossRelative));
+      CHECK(b[i].at("loss").get<double>() ==
+            Approx(a[i].at("loss").get<double>()).epsilon(deberta::test::kDataParallelLossRelative));
     } else {
       ++evaluations;
       CHECK(b[i].at("dev") == a[i].at("dev"));
@@ -153,7 +154,8 @@ TEST_CASE("killing rank 1 mid-run makes rank 0 exit non-zero within the timeout,
   CHECK(log.find("deberta-bench: error: distributed: rank 1 of 2 stopped") != std::string::npos);
 }
 
-TEST_CASE("a run killed with kill -9 at any step resumes to the same weights and results, at three points", "[numeric][cli]") {
+TEST_CASE("a run killed with kill -9 at any step resumes to the same weights and results, at three points",
+          "[numeric][cli]") {
   const ScratchDir scratch;
   const std::string flags =
       " --threads 1 finetune --task question_pair --seed 11 --set training.max_steps=24 --set training.batch_size=16"

@@ -33,7 +33,8 @@ std::string fine_tune(const ScratchDir& dir, const std::string& task, const std:
 
 }  // namespace
 
-TEST_CASE("evaluate on the test split of a run's best checkpoint gives exactly the test metrics finetune reported", "[numeric]") {
+TEST_CASE("evaluate on the test split of a run's best checkpoint gives exactly the test metrics finetune reported",
+          "[numeric]") {
   // KorSTS's pearson and spearman are real numbers: equal to the last bit only if the logits are.
   const ScratchDir dir;
   const std::string run = fine_tune(dir, "korsts", " --set training.max_seq_len=48");

@@ -5,7 +5,6 @@
 #include <filesystem>
 
 #include "golden.h"
-#include "tolerances.h"
 #include "io/safetensors.h"
 #include "io/torch_pickle.h"
 #include "model/checkpoint.h"
@@ -13,6 +12,7 @@
 #include "model/factory.h"
 #include "model/relative_position.h"
 #include "model/weights.h"
+#include "tolerances.h"
 
 using namespace deberta;
 using deberta::test::golden_long_matrix;
@@ -90,7 +90,8 @@ TEST_CASE("the backbone alone loads a base checkpoint without the deberta prefix
   model->eval();
   torch::InferenceMode guard;
   const auto hidden = model(f.inputs);
-  CHECK(max_abs_diff(hidden, golden_tensor(f.golden.at("model").at("outputs").at("last_hidden_state"))) < kForwardAbsolute);
+  CHECK(max_abs_diff(hidden, golden_tensor(f.golden.at("model").at("outputs").at("last_hidden_state"))) <
+        kForwardAbsolute);
 }
 
 TEST_CASE("the relative positions match the golden bucketed matrix", "[numeric]") {

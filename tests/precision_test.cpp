@@ -8,9 +8,9 @@
 #include <sstream>
 
 #include "golden.h"
-#include "tolerances.h"
 #include "runtime/device.h"
 #include "test_support.h"
+#include "tolerances.h"
 #include "train/loss_scaler.h"
 
 namespace fs = std::filesystem;
