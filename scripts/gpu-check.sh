@@ -75,19 +75,21 @@ step() {
   return 0
 }
 
+# step() tests each function's status, which turns `set -e` off inside it:
+# every command that may fail returns by itself.
 unpack() {
-  rm -rf "$prefix" && mkdir -p "$prefix"
-  for deb in "$bundle"/debs/*.deb; do dpkg -x "$deb" "$prefix"; done
+  rm -rf "$prefix" && mkdir -p "$prefix" || return 1
+  for deb in "$bundle"/debs/*.deb; do dpkg -x "$deb" "$prefix" || return 1; done
   ls "$prefix/usr/lib/"*/cmake
 }
 
 build_sentencepiece() {
-  rm -rf "$work/spm" && mkdir -p "$work/spm"
-  tar -C "$work/spm" -xzf "$bundle/sentencepiece-$spm_version.tar.gz"
+  rm -rf "$work/spm" && mkdir -p "$work/spm" || return 1
+  tar -C "$work/spm" -xzf "$bundle/sentencepiece-$spm_version.tar.gz" || return 1
   cmake -S "$work/spm/sentencepiece-$spm_version" -B "$work/spm/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DSPM_ENABLE_SHARED=OFF -DSPM_ENABLE_TCMALLOC=OFF -DSPM_USE_BUILTIN_PROTOBUF=ON \
     -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_CXX_VISIBILITY_PRESET=hidden \
-    -DCMAKE_VISIBILITY_INLINES_HIDDEN=ON -DCMAKE_POLICY_DEFAULT_CMP0063=NEW
+    -DCMAKE_VISIBILITY_INLINES_HIDDEN=ON -DCMAKE_POLICY_DEFAULT_CMP0063=NEW || return 1
   cmake --build "$work/spm/build" -j "$jobs" --target sentencepiece-static sentencepiece_train-static
 }
 
@@ -99,15 +101,17 @@ build_deberta_bench() {
   # The proof on a machine that has every package in /usr: CMake and
   # pkg-config see the bundle and the torch wheel only.
   [ "$device" = cpu ] && hide=("-DCMAKE_IGNORE_PREFIX_PATH=/usr;/" -DCMAKE_MAKE_PROGRAM="$(command -v ninja)")
-  # Every package is found again from this bundle, not from an earlier cache.
-  rm -f "$build/CMakeCache.txt"
+  # Every package is found again from this bundle, not from an earlier cache,
+  # and a failed build leaves no earlier binary behind.
+  rm -f "$build/CMakeCache.txt" "$binary"
   PKG_CONFIG_LIBDIR="$prefix/usr/lib/x86_64-linux-gnu/pkgconfig:$prefix/usr/share/pkgconfig" \
     PKG_CONFIG_SYSROOT_DIR="$prefix" \
     cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEBERTA_BENCH_TESTS=OFF \
     -DCMAKE_PREFIX_PATH="$prefix/usr" -DDEBERTA_BENCH_TORCH_PYTHON="$(command -v "$python")" \
     -DCMAKE_EXE_LINKER_FLAGS=-Wl,--disable-new-dtags -DCMAKE_BUILD_RPATH="$prefix/lib/x86_64-linux-gnu" "${hide[@]}" \
-    -DSENTENCEPIECE_SOURCE_DIR="$work/spm/sentencepiece-$spm_version" -DSENTENCEPIECE_BUILD_DIR="$work/spm/build"
-  cmake --build "$build" -j "$jobs"
+    -DSENTENCEPIECE_SOURCE_DIR="$work/spm/sentencepiece-$spm_version" -DSENTENCEPIECE_BUILD_DIR="$work/spm/build" ||
+    return 1
+  cmake --build "$build" -j "$jobs" || return 1
   "$binary" --version
 }
 
@@ -156,7 +160,7 @@ PY
 
 finetune() {
   local precision=$1
-  rm -rf "$work/runs/nsmc-$precision"
+  rm -rf "$work/runs/nsmc-$precision" || return 1
   "$binary" --device cuda finetune --task nsmc --set "training.precision=$precision" \
     --output-dir "$work/runs/nsmc-$precision"
 }
