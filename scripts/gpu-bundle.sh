@@ -3,7 +3,7 @@
 # a GPU machine that has python3 with torch 2.x, cmake, ninja and nvcc but
 # no apt and no internet: the Debian .deb files of the build's other
 # dependencies (unpacked there with dpkg -x into a prefix, never into /) and
-# the SentencePiece source that scripts/setup.sh unpacked. About 30 MB (ICU,
+# the SentencePiece source that scripts/setup.sh unpacked. About 31 MB (ICU,
 # for the WordPiece and KoBERT tokenizers, is 20 MB of it).
 #   scripts/gpu-bundle.sh [DIR]     (default: gpu-bundle/, git-ignored)
 set -euo pipefail
@@ -14,13 +14,35 @@ spm_src="$repo/third_party/sentencepiece-$spm_version"
 die() { echo "gpu-bundle.sh: $*" >&2; exit 1; }
 
 # Headers and libraries, with the runtime libraries they link.
-packages=(libfmt-dev libfmt9 libyaml-cpp-dev libyaml-cpp0.7 libcli11-dev nlohmann-json3-dev libgloo-dev libicu-dev libicu72)
+packages=(libfmt-dev libfmt9 libyaml-cpp-dev libyaml-cpp0.7 libcli11-dev nlohmann-json3-dev libgloo-dev
+  libicu-dev libicu72 libcurl4-openssl-dev libcurl4)
 
 [ -d "$spm_src/src" ] || die "no SentencePiece source in $spm_src: run scripts/setup.sh first."
+
+# libcurl (the Hub client, lib/hub/) links some twenty libraries (TLS,
+# HTTP/2, Kerberos, LDAP, ...) that a machine without apt may lack. Carry the
+# package of every library it loads, found with ldd here, except glibc's
+# (the GPU machine's own C library must serve the binary, and a newer glibc
+# runs what an older one built).
+curl_library=$(ldconfig -p | awk '/libcurl\.so\.4 .*x86-64/ {print $NF; exit}')
+[ -n "$curl_library" ] || die "libcurl.so.4 is not installed: run scripts/setup.sh first."
+# dpkg knows a file by the path its package installs, /lib or /usr/lib (merged
+# /usr): look the file's name up and keep the owner of a library directory's copy.
+owner() {
+  dpkg -S "*/$(basename "$(readlink -f "$1")")" 2>/dev/null |
+    awk -F': ' '$2 ~ /\/lib\/x86_64-linux-gnu\/[^\/]+$/ {sub(/:.*/, "", $1); print $1; exit}'
+}
+while read -r library; do
+  package=$(owner "$library")
+  [ -n "$package" ] || die "no Debian package owns $library (needed by libcurl)."
+  case " libc6 ${packages[*]} " in *" $package "*) ;; *) packages+=("$package") ;; esac
+done < <(ldd "$curl_library" | awk '$3 ~ /^\// {print $3}')
 tmp=$(mktemp -d "${out%/}.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/debs"
-(cd "$tmp/debs" && apt-get download -qq "${packages[@]}") ||
+# A machine whose packages came preinstalled may have no package lists yet.
+(cd "$tmp/debs" && apt-get download -qq "${packages[@]}" 2>/dev/null) ||
+  { apt-get update -qq && (cd "$tmp/debs" && apt-get download -qq "${packages[@]}"); } ||
   die "apt-get download failed for ${packages[*]}: check the apt sources and the network."
 # The source tree less its test data, documentation and Python binding.
 tar -C "$(dirname "$spm_src")" -czf "$tmp/sentencepiece-$spm_version.tar.gz" \

@@ -7,7 +7,11 @@
 #   2. a bf16 fine-tune of the NSMC sample (and the fp32 one beside it);
 #   3. bench --mode train at xsmall and base shapes, fp32 and bf16;
 #   4. one JSON report with every figure.
-# Usage: scripts/gpu-check.sh [--dry-run] [--bundle DIR] [--work DIR] [--report FILE]
+# Usage: scripts/gpu-check.sh [--cpu] [--dry-run] [--bundle DIR] [--work DIR] [--report FILE]
+#   --cpu       the bundle path on a machine without a GPU: every step but the
+#               CUDA ones, configured against the bundle and the torch wheel
+#               alone (the system's / and /usr hidden from CMake and pkg-config),
+#               then the libraries check and the parity step on the CPU
 #   --dry-run   list what it would run, run nothing
 #   --bundle    gpu-bundle.sh's folder (default: gpu-bundle/)
 #   --work      build and scratch space (default: $TMPDIR/deberta-bench-gpu)
@@ -18,8 +22,10 @@ bundle=$repo/gpu-bundle
 work=${TMPDIR:-/tmp}/deberta-bench-gpu
 report=${OUT:+$OUT/}gpu-check.json
 dry_run=0
+device=cuda
 while [ $# -gt 0 ]; do
   case "$1" in
+    --cpu) device=cpu ;;
     --dry-run) dry_run=1 ;;
     --bundle) bundle=$2; shift ;;
     --work) work=$2; shift ;;
@@ -28,7 +34,18 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-python=${PYTHON:-python3}
+bundle=$(realpath -m "$bundle")
+work=$(realpath -m "$work")
+report=$(realpath -m "$report")
+# The GPU machine's plain python3 holds torch; here (--cpu) setup.sh's venv does.
+venv_python=${DEBERTA_BENCH_HOME:-$HOME/.cache/deberta-bench}/venv/bin/python
+if [ -n "${PYTHON:-}" ]; then
+  python=$PYTHON
+elif [ "$device" = cpu ] && [ -x "$venv_python" ]; then
+  python=$venv_python
+else
+  python=python3
+fi
 spm_version=0.1.97
 prefix=$work/prefix
 # Inside the source tree, so that the binary finds configs/ and data/samples/.
@@ -58,28 +75,67 @@ step() {
   return 0
 }
 
+# step() tests each function's status, which turns `set -e` off inside it:
+# every command that may fail returns by itself.
 unpack() {
-  rm -rf "$prefix" && mkdir -p "$prefix"
-  for deb in "$bundle"/debs/*.deb; do dpkg -x "$deb" "$prefix"; done
+  rm -rf "$prefix" && mkdir -p "$prefix" || return 1
+  for deb in "$bundle"/debs/*.deb; do dpkg -x "$deb" "$prefix" || return 1; done
   ls "$prefix/usr/lib/"*/cmake
 }
 
 build_sentencepiece() {
-  rm -rf "$work/spm" && mkdir -p "$work/spm"
-  tar -C "$work/spm" -xzf "$bundle/sentencepiece-$spm_version.tar.gz"
+  rm -rf "$work/spm" && mkdir -p "$work/spm" || return 1
+  tar -C "$work/spm" -xzf "$bundle/sentencepiece-$spm_version.tar.gz" || return 1
   cmake -S "$work/spm/sentencepiece-$spm_version" -B "$work/spm/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DSPM_ENABLE_SHARED=OFF -DSPM_ENABLE_TCMALLOC=OFF -DSPM_USE_BUILTIN_PROTOBUF=ON \
     -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_CXX_VISIBILITY_PRESET=hidden \
-    -DCMAKE_VISIBILITY_INLINES_HIDDEN=ON -DCMAKE_POLICY_DEFAULT_CMP0063=NEW
+    -DCMAKE_VISIBILITY_INLINES_HIDDEN=ON -DCMAKE_POLICY_DEFAULT_CMP0063=NEW || return 1
   cmake --build "$work/spm/build" -j "$jobs" --target sentencepiece-static sentencepiece_train-static
 }
 
+# --disable-new-dtags: the binary's RPATH (not RUNPATH) also serves the
+# libraries its libraries load, so libcurl finds its TLS, HTTP/2 and Kerberos
+# libraries in the prefix, not on a system that may lack them.
 build_deberta_bench() {
-  cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEBERTA_BENCH_TESTS=OFF \
+  local hide=()
+  # The proof on a machine that has every package in /usr: CMake and
+  # pkg-config see the bundle and the torch wheel only.
+  [ "$device" = cpu ] && hide=("-DCMAKE_IGNORE_PREFIX_PATH=/usr;/" -DCMAKE_MAKE_PROGRAM="$(command -v ninja)")
+  # Every package is found again from this bundle, not from an earlier cache,
+  # and a failed build leaves no earlier binary behind.
+  rm -f "$build/CMakeCache.txt" "$binary"
+  PKG_CONFIG_LIBDIR="$prefix/usr/lib/x86_64-linux-gnu/pkgconfig:$prefix/usr/share/pkgconfig" \
+    PKG_CONFIG_SYSROOT_DIR="$prefix" \
+    cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEBERTA_BENCH_TESTS=OFF \
     -DCMAKE_PREFIX_PATH="$prefix/usr" -DDEBERTA_BENCH_TORCH_PYTHON="$(command -v "$python")" \
-    -DSENTENCEPIECE_SOURCE_DIR="$work/spm/sentencepiece-$spm_version" -DSENTENCEPIECE_BUILD_DIR="$work/spm/build"
-  cmake --build "$build" -j "$jobs"
+    -DCMAKE_EXE_LINKER_FLAGS=-Wl,--disable-new-dtags -DCMAKE_BUILD_RPATH="$prefix/lib/x86_64-linux-gnu" "${hide[@]}" \
+    -DSENTENCEPIECE_SOURCE_DIR="$work/spm/sentencepiece-$spm_version" -DSENTENCEPIECE_BUILD_DIR="$work/spm/build" ||
+    return 1
+  cmake --build "$build" -j "$jobs" || return 1
   "$binary" --version
+}
+
+# Every library the binary loads is found, and each that the bundle holds
+# comes from the prefix (libcurl and what it loads, fmt, yaml-cpp, ICU). A
+# library missing on the machine shows here as "not found" before anything
+# runs. Some bookworm packages still install into /lib rather than /usr/lib,
+# hence both in the RPATH.
+libraries() {
+  local listing status=0 name path
+  listing=$(ldd "$binary")
+  echo "$listing"
+  if grep -q "not found" <<<"$listing"; then
+    echo "libraries: not found: $(grep "not found" <<<"$listing" | awk '{print $1}' | tr '\n' ' ')"
+    status=1
+  fi
+  grep -q "^[[:space:]]*libcurl.so.4 => $prefix/" <<<"$listing" || { echo "libraries: libcurl.so.4 is not the bundle's"; status=1; }
+  while read -r name path; do
+    if [ -n "$(find "$prefix" -name "$name" -print -quit)" ] && [[ "$path" != "$prefix"/* ]]; then
+      echo "libraries: $name is in the bundle but loaded from $path"
+      status=1
+    fi
+  done < <(awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' <<<"$listing")
+  return $status
 }
 
 # Forward on cuda for every fixture, compared with golden.json.
@@ -88,7 +144,7 @@ parity() {
   for fixture in "$repo"/tests/data/fixtures/*/; do
     local name
     name=$(basename "$fixture")
-    "$binary" --device cuda forward --model "$fixture" --inputs "$fixture/golden.json" \
+    "$binary" --device "$device" forward --model "$fixture" --inputs "$fixture/golden.json" \
       --output "$work/forward-$name.json" || status=1
     "$python" - "$fixture/golden.json" "$work/forward-$name.json" "$name" <<'PY' || status=1
 import json, sys
@@ -104,7 +160,7 @@ PY
 
 finetune() {
   local precision=$1
-  rm -rf "$work/runs/nsmc-$precision"
+  rm -rf "$work/runs/nsmc-$precision" || return 1
   "$binary" --device cuda finetune --task nsmc --set "training.precision=$precision" \
     --output-dir "$work/runs/nsmc-$precision"
 }
@@ -116,20 +172,26 @@ bench() {
 }
 
 [ "$dry_run" -eq 1 ] && echo "gpu-check.sh --dry-run: bundle $bundle, work $work, report $report; it would run:"
+[ "$dry_run" -eq 1 ] || [ -d "$bundle/debs" ] || { echo "gpu-check.sh: no bundle in $bundle: run scripts/gpu-bundle.sh first" >&2; exit 2; }
 step unpack "dpkg -x the bundle's .deb files into $prefix (never into /)" unpack
 step sentencepiece "build SentencePiece $spm_version static, hidden symbols, from the bundle's source" \
   build_sentencepiece
 step build "configure and build deberta-bench against $python's torch (-j $jobs)" build_deberta_bench
-step parity "deberta-bench --device cuda forward on every fixture; max |ours - golden| <= 1e-4" parity
-step finetune-fp32 "deberta-bench --device cuda finetune --task nsmc (fp32)" finetune fp32
-step finetune-bf16 "deberta-bench --device cuda finetune --task nsmc --set training.precision=bf16" finetune bf16
-for preset in xsmall base; do
-  for precision in fp32 bf16; do
-    step "bench-$preset-$precision" \
-      "deberta-bench --device cuda bench --mode train --preset $preset --batch 32 --seq-len 128 --precision $precision" \
-      bench "$preset" "$precision"
+step libraries "ldd: every library found, and each the bundle holds (libcurl and its libraries, fmt, yaml-cpp, ICU) from $prefix" libraries
+step parity "deberta-bench --device $device forward on every fixture; max |ours - golden| <= 1e-4" parity
+if [ "$device" = cpu ]; then
+  [ "$dry_run" -eq 1 ] && echo "(--cpu: the fine-tunes and benches on cuda are left out)"
+else
+  step finetune-fp32 "deberta-bench --device cuda finetune --task nsmc (fp32)" finetune fp32
+  step finetune-bf16 "deberta-bench --device cuda finetune --task nsmc --set training.precision=bf16" finetune bf16
+  for preset in xsmall base; do
+    for precision in fp32 bf16; do
+      step "bench-$preset-$precision" \
+        "deberta-bench --device cuda bench --mode train --preset $preset --batch 32 --seq-len 128 --precision $precision" \
+        bench "$preset" "$precision"
+    done
   done
-done
+fi
 if [ "$dry_run" -eq 1 ]; then
   echo "then write the JSON report $report (versions, every step's status and time, parity, fine-tunes, bench)"
   exit 0

@@ -7,9 +7,12 @@
 #      ${DEBERTA_BENCH_HOME:-~/.cache/deberta-bench}/venv, which every clone
 #      and CI run then shares: the wheel and its CUDA libraries are gigabytes.
 #      CMake finds libtorch there (cmake/Torch.cmake);
-#   3. with --with-transformers, also Hugging Face transformers, pinned, as
+#   3. installs PyPI's tensorboard, pinned, into the same venv: a test reads
+#      the runs' event files with TensorBoard's own reader (tests/
+#      tensorboard_check.py), and `tensorboard --logdir runs/` shows them;
+#   4. with --with-transformers, also Hugging Face transformers, pinned, as
 #      the measured peer of scripts/bench-hf.py and scripts/hf-parity.py;
-#   4. builds SentencePiece 0.1.97 from Debian's source package as a static
+#   5. builds SentencePiece 0.1.97 from Debian's source package as a static
 #      library with hidden symbols, into third_party/ (git-ignored).
 # Why the source build: the tokenizer.json route builds a sentencepiece
 # ModelProto, whose header Debian's libsentencepiece-dev does not ship; and
@@ -20,6 +23,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 torch_version=2.11.0
 transformers_version=5.24.0
+tensorboard_version=2.21.0
 sentencepiece_py_version=0.2.3
 home=${DEBERTA_BENCH_HOME:-$HOME/.cache/deberta-bench}
 venv="$home/venv"
@@ -98,6 +102,16 @@ else
     die "cannot create the virtual environment $venv with $python: install python3-venv."
   "$venv/bin/python" -m pip install -q --disable-pip-version-check "torch==$torch_version" ||
     die "pip could not install torch==$torch_version into $venv: check the network (PyPI) and the disk space."
+fi
+
+# About 80 MB installed with its dependencies (grpcio, numpy, protobuf, ...).
+if "$venv/bin/python" -c "import tensorboard, sys; sys.exit(tensorboard.__version__ != '$tensorboard_version')" \
+  2>/dev/null; then
+  echo "setup.sh: tensorboard $tensorboard_version already installed in $venv."
+else
+  echo "setup.sh: installing tensorboard $tensorboard_version (the reader the event-file test checks against) into $venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "tensorboard==$tensorboard_version" ||
+    die "pip could not install tensorboard==$tensorboard_version into $venv: check the network (PyPI)."
 fi
 
 if [ "$with_transformers" -eq 1 ]; then

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "test_support.h"
+#include "tolerances.h"
 
 namespace fs = std::filesystem;
 using deberta::test::data_parallel_command;
@@ -47,7 +48,7 @@ bool wait_for_lines(const fs::path& path, size_t lines, int seconds) {
 
 }  // namespace
 
-TEST_CASE("two processes with batch 8 train as one process with batch 16 does, to round-off", "[cli]") {
+TEST_CASE("two processes with batch 8 train as one process with batch 16 does, to round-off", "[numeric][cli]") {
   const ScratchDir scratch;
   const fs::path one = scratch.file("one"), two = scratch.file("two");
   auto result =
@@ -69,7 +70,8 @@ TEST_CASE("two processes with batch 8 train as one process with batch 16 does, t
     CHECK(a[i].at("step") == b[i].at("step"));
     if (a[i].contains("loss")) {
       ++losses;
-      CHECK(b[i].at("loss").get<double>() == Approx(a[i].at("loss").get<double>()).epsilon(1e-5));
+      CHECK(b[i].at("loss").get<double>() ==
+            Approx(a[i].at("loss").get<double>()).epsilon(deberta::test::kDataParallelLossRelative));
     } else {
       ++evaluations;
       CHECK(b[i].at("dev") == a[i].at("dev"));
@@ -87,7 +89,7 @@ TEST_CASE("two processes with batch 8 train as one process with batch 16 does, t
 }
 
 TEST_CASE("a two-process run stopped after an evaluation and resumed by two processes ends as an uninterrupted one",
-          "[cli]") {
+          "[numeric][cli]") {
   // Dropout on: each rank draws its masks from (seed, rank, step), so the
   // resumed steps draw the same ones.
   const ScratchDir scratch;
@@ -152,7 +154,8 @@ TEST_CASE("killing rank 1 mid-run makes rank 0 exit non-zero within the timeout,
   CHECK(log.find("deberta-bench: error: distributed: rank 1 of 2 stopped") != std::string::npos);
 }
 
-TEST_CASE("a run killed with kill -9 at any step resumes to the same weights and results, at three points", "[cli]") {
+TEST_CASE("a run killed with kill -9 at any step resumes to the same weights and results, at three points",
+          "[numeric][cli]") {
   const ScratchDir scratch;
   const std::string flags =
       " --threads 1 finetune --task question_pair --seed 11 --set training.max_steps=24 --set training.batch_size=16"

@@ -100,7 +100,7 @@ TEST_CASE("model.from_scratch fine-tunes the built-in model from a fresh initial
   CHECK(distance(fresh) > 0.05);
 }
 
-TEST_CASE("the same seed gives the same run and the result records it") {
+TEST_CASE("the same seed gives the same run and the result records it", "[numeric]") {
   const ScratchDir scratch;
   const fs::path a = scratch.file("finetune-a");
   const fs::path b = scratch.file("finetune-b");
@@ -153,7 +153,7 @@ std::string trainer_state_without_time(const fs::path& run) {
 }
 }  // namespace
 
-TEST_CASE("a run stopped halfway and resumed ends bit-identical to an uninterrupted run") {
+TEST_CASE("a run stopped halfway and resumed ends bit-identical to an uninterrupted run", "[numeric]") {
   const ScratchDir scratch;
   const fs::path whole = scratch.file("resume-whole");
   const fs::path split = scratch.file("resume-split");
@@ -202,7 +202,7 @@ TEST_CASE("resume takes its settings from the run directory and refuses other ru
   CHECK(result.output.find("config.yaml: no such file") != std::string::npos);
 }
 
-TEST_CASE("a run's config.yaml alone re-runs the job with the same results") {
+TEST_CASE("a run's config.yaml alone re-runs the job with the same results", "[numeric]") {
   const ScratchDir scratch;
   const fs::path first = scratch.file("rerun-first");
   const fs::path again = scratch.file("rerun-again");
@@ -238,7 +238,7 @@ TEST_CASE("a bad seed list is refused naming the item") {
   CHECK(result.output.find("'x' is not a seed") != std::string::npos);
 }
 
-TEST_CASE("tokenized features come from the cache on the second run with the same results") {
+TEST_CASE("tokenized features come from the cache on the second run with the same results", "[numeric]") {
   const ScratchDir scratch;
   const fs::path cache = scratch.file("feature-cache");
   const fs::path first = scratch.file("cache-first");

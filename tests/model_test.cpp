@@ -12,6 +12,7 @@
 #include "model/factory.h"
 #include "model/relative_position.h"
 #include "model/weights.h"
+#include "tolerances.h"
 
 using namespace deberta;
 using deberta::test::golden_long_matrix;
@@ -21,7 +22,11 @@ using deberta::test::ScratchDir;
 
 namespace {
 
-constexpr double kAbs = 1e-5;  // float32 round-off, the fixtures' README
+using test::kForwardAbsolute;
+using test::kLossRelative;
+using test::kStepLogitsAbsolute;
+using test::kStepRelative;
+using test::kZeroNormAbsolute;
 
 struct Fixture {
   std::string name;
@@ -57,7 +62,7 @@ DebertaV2ForSequenceClassification classifier_for(const DebertaConfig& config, c
 
 }  // namespace
 
-TEST_CASE("the classifier reproduces the golden hidden states, pooled output and logits") {
+TEST_CASE("the classifier reproduces the golden hidden states, pooled output and logits", "[numeric]") {
   const std::string name = GENERATE(from_range(std::begin(test::kFixtures), std::end(test::kFixtures)));
   const std::string weights = GENERATE(as<std::string>(), "model.safetensors", "pytorch_model.bin");
   INFO(name << " loaded from " << weights);
@@ -66,12 +71,12 @@ TEST_CASE("the classifier reproduces the golden hidden states, pooled output and
   torch::InferenceMode guard;
   const auto out = model(f.inputs);
   const auto& golden = f.golden.at("model").at("outputs");
-  CHECK(max_abs_diff(out.last_hidden_state, golden_tensor(golden.at("last_hidden_state"))) < kAbs);
-  CHECK(max_abs_diff(out.pooled_output, golden_tensor(golden.at("pooled_output"))) < kAbs);
-  CHECK(max_abs_diff(out.logits, golden_tensor(golden.at("logits"))) < kAbs);
+  CHECK(max_abs_diff(out.last_hidden_state, golden_tensor(golden.at("last_hidden_state"))) < kForwardAbsolute);
+  CHECK(max_abs_diff(out.pooled_output, golden_tensor(golden.at("pooled_output"))) < kForwardAbsolute);
+  CHECK(max_abs_diff(out.logits, golden_tensor(golden.at("logits"))) < kForwardAbsolute);
 }
 
-TEST_CASE("the backbone alone loads a base checkpoint without the deberta prefix") {
+TEST_CASE("the backbone alone loads a base checkpoint without the deberta prefix", "[numeric]") {
   const std::string name = GENERATE(from_range(std::begin(test::kFixtures), std::end(test::kFixtures)));
   INFO(name);
   auto f = load_fixture(name);
@@ -85,10 +90,11 @@ TEST_CASE("the backbone alone loads a base checkpoint without the deberta prefix
   model->eval();
   torch::InferenceMode guard;
   const auto hidden = model(f.inputs);
-  CHECK(max_abs_diff(hidden, golden_tensor(f.golden.at("model").at("outputs").at("last_hidden_state"))) < kAbs);
+  CHECK(max_abs_diff(hidden, golden_tensor(f.golden.at("model").at("outputs").at("last_hidden_state"))) <
+        kForwardAbsolute);
 }
 
-TEST_CASE("the relative positions match the golden bucketed matrix") {
+TEST_CASE("the relative positions match the golden bucketed matrix", "[numeric]") {
   const std::string name = GENERATE(from_range(std::begin(test::kFixtures), std::end(test::kFixtures)));
   INFO(name);
   auto f = load_fixture(name);
@@ -99,7 +105,7 @@ TEST_CASE("the relative positions match the golden bucketed matrix") {
   CHECK(max_abs_diff(positions, golden.reshape(positions.sizes())) == 0.0);
 }
 
-TEST_CASE("the regression head gives the golden logits and MSE loss") {
+TEST_CASE("the regression head gives the golden logits and MSE loss", "[numeric]") {
   const std::string name = GENERATE(from_range(std::begin(test::kFixtures), std::end(test::kFixtures)));
   const std::string weights = GENERATE(as<std::string>(), "model.safetensors", "pytorch_model.bin");
   INFO(name << " loaded from " << weights);
@@ -112,12 +118,12 @@ TEST_CASE("the regression head gives the golden logits and MSE loss") {
   const auto labels = torch::tensor(golden.at("labels").get<std::vector<float>>());
   torch::InferenceMode guard;
   const auto out = model(f.inputs);
-  CHECK(max_abs_diff(out.logits, golden_tensor(golden.at("logits"))) < kAbs);
+  CHECK(max_abs_diff(out.logits, golden_tensor(golden.at("logits"))) < kForwardAbsolute);
   CHECK(sequence_classification_loss(out.logits, labels).item<double>() ==
-        Approx(golden.at("mse_loss").get<double>()).epsilon(1e-5));
+        Approx(golden.at("mse_loss").get<double>()).epsilon(kLossRelative));
 }
 
-TEST_CASE("one training step reproduces the golden loss, gradient norms and post-step logits") {
+TEST_CASE("one training step reproduces the golden loss, gradient norms and post-step logits", "[numeric]") {
   const std::string name = GENERATE(from_range(std::begin(test::kFixtures), std::end(test::kFixtures)));
   const std::string weights = GENERATE(as<std::string>(), "model.safetensors", "pytorch_model.bin");
   INFO(name << " loaded from " << weights);
@@ -127,7 +133,7 @@ TEST_CASE("one training step reproduces the golden loss, gradient norms and post
   const auto labels = torch::tensor(golden.at("labels").get<std::vector<int64_t>>());
 
   const auto loss = sequence_classification_loss(model(f.inputs).logits, labels);
-  CHECK(loss.item<double>() == Approx(golden.at("loss").get<double>()).epsilon(1e-5));
+  CHECK(loss.item<double>() == Approx(golden.at("loss").get<double>()).epsilon(kLossRelative));
   loss.backward();
 
   double squared_sum = 0;
@@ -136,10 +142,10 @@ TEST_CASE("one training step reproduces the golden loss, gradient norms and post
     const double norm = item.value().grad().norm().item<double>();
     squared_sum += norm * norm;
     INFO("gradient norm of " << item.key());
-    // Some norms are mathematically zero and come out as ~1e-8 noise.
-    CHECK(norm == Approx(expected.get<double>()).epsilon(1e-4).margin(1e-6));
+    // Some norms are mathematically zero and come out as round-off noise.
+    CHECK(norm == Approx(expected.get<double>()).epsilon(kStepRelative).margin(kZeroNormAbsolute));
   }
-  CHECK(std::sqrt(squared_sum) == Approx(golden.at("global_grad_norm").get<double>()).epsilon(1e-4));
+  CHECK(std::sqrt(squared_sum) == Approx(golden.at("global_grad_norm").get<double>()).epsilon(kStepRelative));
 
   {
     torch::NoGradGuard no_grad;
@@ -149,18 +155,18 @@ TEST_CASE("one training step reproduces the golden loss, gradient norms and post
   torch::InferenceMode guard;
   const auto after = model(f.inputs).logits;
   CHECK(sequence_classification_loss(after, labels).item<double>() ==
-        Approx(golden.at("loss_after_sgd_step").get<double>()).epsilon(1e-4));
-  CHECK(max_abs_diff(after, golden_tensor(golden.at("logits_after_sgd_step"))) < 1e-4);
+        Approx(golden.at("loss_after_sgd_step").get<double>()).epsilon(kStepRelative));
+  CHECK(max_abs_diff(after, golden_tensor(golden.at("logits_after_sgd_step"))) < kStepLogitsAbsolute);
 }
 
-TEST_CASE("the classification loss ignores every negative label, as HF does") {
+TEST_CASE("the classification loss ignores every negative label, as HF does", "[numeric]") {
   auto f = load_fixture("deberta-v3-tiny");
   const auto& golden = f.golden.at("model").at("training").at("ignored_label_case");
   auto model = classifier_for(f.config, f.tensors);
   torch::InferenceMode guard;
   const auto labels = torch::tensor(golden.at("labels").get<std::vector<int64_t>>());
   CHECK(sequence_classification_loss(model(f.inputs).logits, labels).item<double>() ==
-        Approx(golden.at("loss").get<double>()).epsilon(1e-5));
+        Approx(golden.at("loss").get<double>()).epsilon(kLossRelative));
 }
 
 TEST_CASE("a missing classifier is initialised fresh and reported, or refused with strict") {
@@ -197,7 +203,7 @@ TEST_CASE("pre-training heads in a checkpoint are ignored and counted") {
   CHECK(report.unexpected.empty());
 }
 
-TEST_CASE("a checkpoint written and read back gives identical outputs") {
+TEST_CASE("a checkpoint written and read back gives identical outputs", "[numeric]") {
   const std::string name = GENERATE(from_range(std::begin(test::kFixtures), std::end(test::kFixtures)));
   INFO(name);
   auto f = load_fixture(name);

@@ -17,6 +17,7 @@
 #include "model/weights.h"
 #include "test_support.h"
 #include "tokenizer/tokenizer.h"
+#include "tolerances.h"
 #include "train/pretrain_data.h"
 #include "util/resources.h"
 
@@ -38,7 +39,7 @@ DebertaConfig without_dropout(DebertaConfig config) {
 
 }  // namespace
 
-TEST_CASE("one RTD step with GDES reproduces the golden MLM and RTD losses and every gradient norm") {
+TEST_CASE("one RTD step with GDES reproduces the golden MLM and RTD losses and every gradient norm", "[numeric]") {
   const std::string fixture = test::fixture_dir("deberta-v3-tiny");
   const std::string golden_dir = test::data_path("rtd");
   const auto golden = test::read_json(golden_dir + "/rtd_golden.json");
@@ -70,19 +71,23 @@ TEST_CASE("one RTD step with GDES reproduces the golden MLM and RTD losses and e
 
   const auto losses = rtd_losses(model, batch, golden.at("procedure").at("rtd_weight").get<double>(), samples);
   CHECK(torch::equal(losses.discriminator_inputs, samples));
-  CHECK(losses.mlm.item<double>() == Approx(golden.at("mlm_loss").get<double>()).epsilon(1e-4));
-  CHECK(losses.rtd.item<double>() == Approx(golden.at("rtd_loss").get<double>()).epsilon(1e-4));
-  CHECK(losses.total.item<double>() == Approx(golden.at("total_loss").get<double>()).epsilon(1e-4));
+  CHECK(losses.mlm.item<double>() == Approx(golden.at("mlm_loss").get<double>()).epsilon(deberta::test::kStepRelative));
+  CHECK(losses.rtd.item<double>() == Approx(golden.at("rtd_loss").get<double>()).epsilon(deberta::test::kStepRelative));
+  CHECK(losses.total.item<double>() ==
+        Approx(golden.at("total_loss").get<double>()).epsilon(deberta::test::kStepRelative));
 
   losses.total.backward();
   std::map<std::string, double> norms;
   for (const auto& item : model->named_parameters())
     if (item.value().grad().defined()) norms[item.key()] = item.value().grad().norm().item<double>();
   for (const auto& [name, expected] : golden.at("grad_norms").items()) {
-    INFO(name << ": expected a gradient norm of " << expected.get<double>() << " within 1e-4 relative");
+    INFO(name << ": expected a gradient norm of " << expected.get<double>() << " within "
+              << deberta::test::kStepRelative << " relative");
     // A parameter the golden has but whose gradient is undefined here counts as 0.
     const double got = norms.count(name) ? norms.at(name) : 0.0;
-    CHECK(got == Approx(expected.get<double>()).epsilon(1e-4).margin(1e-6));
+    CHECK(
+        got ==
+        Approx(expected.get<double>()).epsilon(deberta::test::kStepRelative).margin(deberta::test::kZeroNormAbsolute));
   }
   INFO("expected the same set of parameters with gradients as the golden");
   CHECK(norms.size() == golden.at("grad_norms").size());
@@ -174,7 +179,7 @@ TEST_CASE("pretrain on the NSMC sample lowers both losses over 50 steps and writ
   }
 }
 
-TEST_CASE("a pretrain run stopped and resumed ends bit-identical to an uninterrupted one") {
+TEST_CASE("a pretrain run stopped and resumed ends bit-identical to an uninterrupted one", "[numeric]") {
   const ScratchDir scratch;
   const auto corpus = nsmc_corpus(scratch);
   const fs::path whole = scratch.file("whole"), split = scratch.file("split");
@@ -313,7 +318,8 @@ TEST_CASE("a corpus is packed to a file once, mapped again by a later run, and p
   CHECK(repacked.sequences() == packed.sequences());
 }
 
-TEST_CASE("pretrain batches split each global batch between processes and replay an epoch's order on resume") {
+TEST_CASE("pretrain batches split each global batch between processes and replay an epoch's order on resume",
+          "[numeric]") {
   const int64_t length = 16, rows = 300;
   std::vector<int32_t> ids;
   std::vector<uint8_t> starts(static_cast<size_t>(rows * length), 1);

@@ -22,6 +22,8 @@ TEST_CASE("the libtorch description names version 2.11.0 and whether CUDA is bui
   const std::string line = deberta::describe_torch();
   INFO(line);
   CHECK(line.rfind("libtorch 2.11.0", 0) == 0);
+  INFO("expected the ATen CPU kernels in use, e.g. CPU kernels AVX2");
+  CHECK(line.find("CPU kernels " + deberta::cpu_capability()) != std::string::npos);
   const auto cuda = deberta::cuda_info();
 #ifdef DEBERTA_BENCH_WITH_CUDA
   CHECK(cuda.built_in);

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "eval/plot.h"
+#include "eval/run_events.h"
 #include "eval/run_layout.h"
 #include "hub/hub_download.h"
 #include "io/checkpoint.h"
@@ -244,7 +246,7 @@ class Selection {
   // With a process group the logits are computed across the processes;
   // only the writer (rank 0) logs them.
   Selection(const Job& job, const EncodedData& data, Model& model, int64_t pad_id, RunCheckpoints& checkpoints,
-            ProgressDisplay& display, std::string metrics_path, ProcessGroup* group)
+            ProgressDisplay& display, std::string metrics_path, RunEvents& events, ProcessGroup* group)
       : job_(job),
         data_(data),
         model_(model),
@@ -252,6 +254,7 @@ class Selection {
         checkpoints_(checkpoints),
         display_(display),
         metrics_path_(std::move(metrics_path)),
+        events_(events),
         group_(group),
         metric_(job.settings.selection_metric.empty() ? job.task.headline_metric : job.settings.selection_metric),
         on_test_(job.settings.selection == "best-test") {}
@@ -286,6 +289,7 @@ class Selection {
     const bool selected = !state.best_value || value > *state.best_value;
     record["selected"] = selected;
     if (!group_ || group_->rank() == 0) append_line(metrics_path_, record.dump());
+    events_.log(record);
     display_.message(fmt::format("eval step {}: {} {} = {:.4f}{}", state.step, on_test_ ? "test" : "dev", metric_,
                                  value, selected ? " (best so far)" : ""));
     if (selected) {
@@ -309,6 +313,7 @@ class Selection {
   RunCheckpoints& checkpoints_;
   ProgressDisplay& display_;
   std::string metrics_path_;
+  RunEvents& events_;  // enabled on the writer only
   ProcessGroup* group_;
   std::string metric_;
   bool on_test_;
@@ -376,6 +381,7 @@ nlohmann::ordered_json results_record(const Job& job, Model& model, const Traine
       {"libtorch", torch_version()},
       {"cuda", cuda.built_in ? nlohmann::ordered_json(cuda.version) : nlohmann::ordered_json(nullptr)},
       {"sentencepiece", DEBERTA_BENCH_SPM_VERSION},
+      {"cpu_capability", cpu_capability()},
       {"threads", threads}};
   return results;
 }
@@ -469,6 +475,9 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
                       "starting the run again from step 0");
   }
   if (!from_state && writer) start_run_directory(job, metrics_path);
+  // TensorBoard's view of the run, written by rank 0 alone.
+  RunEvents events;
+  if (!from_state && writer && settings.tensorboard) events.start(job.run_dir);
   display.message("data: " + job.data_dir);
   const EncodedData data = encode_job_data(job, splits, tokenizer, out);
   const EncodedSplit& train = data.splits.at("train");
@@ -483,18 +492,20 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
   const int64_t steps_per_epoch = steps_per_epoch_of(settings, static_cast<int64_t>(train.encodings.size()), world);
   const int64_t total_steps = total_steps_of(settings, steps_per_epoch);
   Optimization optimization = make_optimization(model.module(), settings, total_steps);
-  RunCheckpoints checkpoints(job.run_dir, model, optimization, job.source_dir(), metrics_path, writer);
+  RunCheckpoints checkpoints(job.run_dir, model, optimization, job.source_dir(), metrics_path, writer, &events);
 
   TrainerState state;
   state.world_size = world;
   if (from_state) {
     state = checkpoints.restore_resume_state();
     require_same_world_size(state, world, job.run_dir);
+    if (writer && settings.tensorboard)
+      if (const auto warning = events.resume(job.run_dir, state.events_bytes)) display.message("warning: " + *warning);
     display.message(fmt::format("resuming {} at step {} (epoch {}, batch {})", job.run_dir, state.step, state.epoch,
                                 state.next_batch));
   }
 
-  Selection selection(job, data, model, pad_id, checkpoints, display, metrics_path, group.get());
+  Selection selection(job, data, model, pad_id, checkpoints, display, metrics_path, events, group.get());
   display.message(fmt::format("task {}: {} train / {} dev / {} test examples, {} steps ({} per epoch), selection {}",
                               task.name, train.encodings.size(), data.splits.at("dev").encodings.size(),
                               data.splits.at("test").encodings.size(), total_steps, steps_per_epoch,
@@ -508,6 +519,7 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
   if (data_parallel) data_parallel->install(hooks, settings.seed);
   hooks.on_step = [&](const TrainerState& s, const StepInput&, const StepResult& result, int64_t epoch) {
     if (!result.finite) return;
+    const double examples_per_second = s.examples_seen / std::max(s.train_seconds, 1e-9);
     if (result.skipped)
       display.message(fmt::format("step {}: fp16 gradients overflowed at loss scale {}; step skipped, scale lowered",
                                   s.step, result.loss_scale));
@@ -518,8 +530,11 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
       if (optimization.scaler.enabled()) line["loss_scale"] = result.loss_scale;
       if (result.skipped) line["skipped"] = true;
       if (writer) append_line(metrics_path, line.dump());
+      // Throughput varies from run to run, so it is in the events only:
+      // metrics.jsonl stays the same for the same seed.
+      events.log(line, {{"train/examples_per_second", static_cast<float>(examples_per_second)}});
     }
-    display.step({s.step, total_steps, epoch, result.loss, result.lr, s.examples_seen / std::max(s.train_seconds, 1e-9),
+    display.step({s.step, total_steps, epoch, result.loss, result.lr, examples_per_second,
                   s.train_seconds / static_cast<double>(s.step)});
   };
   hooks.evaluate = [&](TrainerState& s, int64_t epoch) { selection.evaluate(s, epoch); };
@@ -551,6 +566,7 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
     const auto results = results_record(job, model, state, selection.label(), selection.score("dev", dev_logits),
                                         test_metrics, data.record, options.threads, world);
     write_file_atomically(run_layout::path(job.run_dir, run_layout::kResults), results.dump(2) + "\n");
+    plot_run(job.run_dir, "");
   }
   // The run is complete; its resume state is no longer needed.
   checkpoints.remove_resume_state();

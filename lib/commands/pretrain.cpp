@@ -10,6 +10,7 @@
 
 #include "eval/metrics.h"
 #include "eval/plot.h"
+#include "eval/run_events.h"
 #include "eval/run_layout.h"
 #include "io/checkpoint.h"
 #include "model/checkpoint.h"
@@ -121,18 +122,22 @@ Job resolve_job(const PretrainOptions& options) {
 // discriminator.*, optimizer.pt and trainer_state.json.
 class PretrainCheckpoints : public CheckpointWriter {
  public:
+  // `events`: the run's TensorBoard log, whose size the state records as it
+  // records metrics.jsonl's.
   PretrainCheckpoints(const Job& job, RtdModel& model, Optimization& optimization, std::string metrics_path,
-                      bool writer)
+                      bool writer, const RunEvents& events)
       : job_(job),
         model_(model),
         optimization_(optimization),
         metrics_path_(std::move(metrics_path)),
         dir_(run_layout::path(job.inputs.output_dir, run_layout::kLastCheckpoint)),
-        writer_(writer) {}
+        writer_(writer),
+        events_(events) {}
 
   void save_resume_state(TrainerState& state) override {
     if (!writer_) return;
     state.metrics_bytes = fs::file_size(metrics_path_);
+    state.events_bytes = events_.bytes();
     write_checkpoint(dir_, job_.discriminator, model_tensors(*model_), job_.tokenizer_dir,
                      {{run_layout::kTrainerState, state_to_json(state).dump(2) + "\n"},
                       {run_layout::kOptimizerState, training_state_bytes(optimization_, job_.device)}});
@@ -161,6 +166,7 @@ class PretrainCheckpoints : public CheckpointWriter {
   Optimization& optimization_;
   std::string metrics_path_, dir_;
   bool writer_;
+  const RunEvents& events_;
 };
 
 // A fresh pair: HF's initialisation from the seed, E_delta zero; or the
@@ -319,6 +325,9 @@ std::string run_pretrain(const PretrainOptions& options, std::ostream& log) {
     write_file_atomically((fs::path(run_dir) / kInputs).string(), inputs_to_json(job.inputs).dump(2) + "\n");
     write_file_atomically(metrics_path, "");
   }
+  // TensorBoard's view of the run, written by rank 0 alone.
+  RunEvents events;
+  if (!from_state && writer && job.settings.tensorboard) events.start(run_dir);
 
   RtdModel model(job.generator, job.discriminator);
   initialise(job, model, out);
@@ -329,12 +338,14 @@ std::string run_pretrain(const PretrainOptions& options, std::ostream& log) {
     data_parallel->broadcast_parameters();
   }
   Optimization optimization = make_optimization(*model, job.settings, total_steps);
-  PretrainCheckpoints checkpoints(job, model, optimization, metrics_path, writer);
+  PretrainCheckpoints checkpoints(job, model, optimization, metrics_path, writer, events);
   TrainerState state;
   state.world_size = world;
   if (from_state) {
     state = checkpoints.restore();
     require_same_world_size(state, world, run_dir);
+    if (writer && job.settings.tensorboard)
+      if (const auto warning = events.resume(run_dir, state.events_bytes)) out << "warning: " << *warning << '\n';
     out << fmt::format("resuming {} at step {}\n", run_dir, state.step);
   }
   out << fmt::format(
@@ -363,7 +374,11 @@ std::string run_pretrain(const PretrainOptions& options, std::ostream& log) {
                                    {"rtd_loss", last_rtd.item<double>()},
                                    {"lr", result.lr},
                                    {"grad_norm", result.grad_norm_before_clip}};
+    if (optimization.scaler.enabled()) line["loss_scale"] = result.loss_scale;
     if (writer) append_line(metrics_path, line.dump());
+    // Throughput varies from run to run: in the events only, as in finetune.
+    events.log(line,
+               {{"train/examples_per_second", static_cast<float>(s.examples_seen / std::max(s.train_seconds, 1e-9))}});
     out << fmt::format("step {}/{}: loss {:.4f} (mlm {:.4f}, rtd {:.4f}), lr {:.3g}\n", s.step, total_steps,
                        result.loss, line["mlm_loss"].get<double>(), line["rtd_loss"].get<double>(), result.lr);
   };
@@ -372,6 +387,7 @@ std::string run_pretrain(const PretrainOptions& options, std::ostream& log) {
     last_eval = evaluate(model, corpus, masking, job, held_out);
     const nlohmann::ordered_json line = {{"step", s.step}, {"epoch", epoch}, {"dev", last_eval}};
     if (writer) append_line(metrics_path, line.dump());
+    events.log(line);
     out << "eval: " << last_eval.dump() << '\n';
   };
   hooks.checkpoints = &checkpoints;

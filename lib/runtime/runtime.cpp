@@ -1,6 +1,7 @@
 #include "runtime/runtime.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/Version.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <sched.h>
 #include <torch/cuda.h>
@@ -103,9 +104,11 @@ CudaInfo cuda_info() {
   return info;
 }
 
+std::string cpu_capability() { return at::get_cpu_capability(); }
+
 std::string describe_torch() {
   const CudaInfo cuda = cuda_info();
-  std::string line = "libtorch " + torch_version();
+  std::string line = "libtorch " + torch_version() + ", CPU kernels " + cpu_capability();
   if (!cuda.built_in) return line + ", CPU only (no CUDA built in)";
   return line + ", CUDA " + cuda.version + " built in, " + std::to_string(cuda.devices) + " CUDA device" +
          (cuda.devices == 1 ? "" : "s");

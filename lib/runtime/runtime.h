@@ -37,7 +37,14 @@ struct CudaInfo {
 };
 CudaInfo cuda_info();
 
-// One line for --version, e.g. "libtorch 2.11.0, CUDA 13.0 built in, 0 CUDA devices".
+// The ATen CPU kernels this process dispatches to: "DEFAULT", "AVX2",
+// "AVX512" or "ZVECTOR", the best the CPU has unless ATEN_CPU_CAPABILITY
+// asks for less. Results of vectorised kernels may differ between them by
+// reassociation, so a result records it.
+std::string cpu_capability();
+
+// One line for --version, e.g. "libtorch 2.11.0, CPU kernels AVX512, CUDA 13.0
+// built in, 0 CUDA devices".
 std::string describe_torch();
 
 }  // namespace deberta

@@ -140,6 +140,39 @@ void assign_special_ids(SpecialTokens& special, const fs::path& source,
   special.mask.id = find_id(special.mask.text).value_or(mask_fallback);
 }
 
+// The text rules, id offset and unknown token of a SentencePiece piece model.
+SpmPieceModel::Options spm_options(bool do_lower_case, bool split_by_punct, int64_t id_offset,
+                                   const SpecialToken& unk) {
+  SpmPieceModel::Options options;
+  options.do_lower_case = do_lower_case;
+  options.split_by_punct = split_by_punct;
+  options.id_offset = id_offset;
+  options.unk_text = unk.text;
+  options.unk_id = unk.id;
+  return options;
+}
+
+// The special tokens of a SentencePiece vocabulary, looked up among
+// tokenizer.json's added tokens first, then the pieces; a missing [MASK] is
+// appended after the last piece, as HF does for DeBERTa-v3. Returns the
+// vocabulary size: the pieces, or the largest added id past them.
+int64_t assign_spm_special_ids(SpecialTokens& special, const fs::path& source,
+                               const sentencepiece::SentencePieceProcessor& spm,
+                               const std::map<std::string, int64_t>& added_tokens) {
+  const int64_t piece_count = spm.GetPieceSize();
+  const auto find_id = [&](const std::string& text) -> std::optional<int64_t> {
+    if (const auto added = added_tokens.find(text); added != added_tokens.end()) return added->second;
+    const int id = spm.PieceToId(text);
+    // PieceToId answers unk_id for text that is not a piece.
+    if (id == spm.unk_id() && spm.IdToPiece(id) != text) return std::nullopt;
+    return id;
+  };
+  assign_special_ids(special, source, find_id, piece_count);
+  int64_t vocab_size = piece_count;
+  for (const auto& [text, id] : added_tokens) vocab_size = std::max(vocab_size, id + 1);
+  return vocab_size;
+}
+
 }  // namespace
 
 // Tokenizer's private parts are set here, one builder per family.
@@ -185,22 +218,10 @@ Tokenizer TokenizerBuilder::deberta(const fs::path& dir, TokenizerSettings setti
     if (!status.ok()) fail(source, "does not make a valid SentencePiece model: " + status.ToString());
   }
 
-  const int64_t piece_count = spm->GetPieceSize();
-  const auto find_id = [&](const std::string& text) -> std::optional<int64_t> {
-    if (const auto added = tokenizer_json.added_tokens.find(text); added != tokenizer_json.added_tokens.end())
-      return added->second;
-    const int id = spm->PieceToId(text);
-    // PieceToId answers unk_id for text that is not a piece.
-    if (id == spm->unk_id() && spm->IdToPiece(id) != text) return std::nullopt;
-    return id;
-  };
   SpecialTokens& special = settings.special;
-  // DeBERTa-v3's spm model has no [MASK]: HF appends it after the last piece.
-  assign_special_ids(special, source, find_id, piece_count);
-  int64_t vocab_size = piece_count;
-  for (const auto& [text, id] : tokenizer_json.added_tokens) vocab_size = std::max(vocab_size, id + 1);
+  const int64_t vocab_size = assign_spm_special_ids(special, source, *spm, tokenizer_json.added_tokens);
 
-  SpmPieceModel::Options options{settings.do_lower_case, settings.split_by_punct, 0, special.unk.text, special.unk.id};
+  auto options = spm_options(settings.do_lower_case, settings.split_by_punct, 0, special.unk);
   options.split_on_white_space = tokenizer_json.whitespace_split;
   auto model = std::make_shared<SpmPieceModel>(spm, options);
   // What HF's AutoTokenizer would give for this file.
@@ -260,7 +281,7 @@ Tokenizer TokenizerBuilder::xlmr(const fs::path& dir, TokenizerSettings settings
     return id + 1;
   };
   assign_special_ids(special, source, find_id, piece_count + 1);
-  SpmPieceModel::Options options{false, false, 1, special.unk.text, special.unk.id};
+  auto options = spm_options(false, false, 1, special.unk);
   options.split_on_white_space = true;
   options.unk_as_surface = true;
   options.precompiled = std::move(precompiled);
@@ -274,21 +295,10 @@ Tokenizer TokenizerBuilder::xlmr_json(const fs::path& source, TokenizerSettings 
     fail(source, "an XLM-R tokenizer.json needs a WhitespaceSplit pre-tokenizer, as XLMRobertaTokenizer writes");
   auto precompiled = take_precompiled(*tokenizer_json.model, source);
   const auto spm = load_spm(std::move(tokenizer_json.model), source);
-  const int64_t piece_count = spm->GetPieceSize();
-  const auto find_id = [&](const std::string& text) -> std::optional<int64_t> {
-    if (const auto added = tokenizer_json.added_tokens.find(text); added != tokenizer_json.added_tokens.end())
-      return added->second;
-    const int id = spm->PieceToId(text);
-    if (id == spm->unk_id() && spm->IdToPiece(id) != text) return std::nullopt;
-    return id;
-  };
   SpecialTokens& special = settings.special;
-  assign_special_ids(special, source, find_id, piece_count);
-  int64_t vocab_size = piece_count;
-  for (const auto& [text, id] : tokenizer_json.added_tokens) vocab_size = std::max(vocab_size, id + 1);
+  const int64_t vocab_size = assign_spm_special_ids(special, source, *spm, tokenizer_json.added_tokens);
   settings.do_lower_case = tokenizer_json.lowercase;
-  SpmPieceModel::Options options{tokenizer_json.lowercase, tokenizer_json.split_by_punct, 0, special.unk.text,
-                                 special.unk.id};
+  auto options = spm_options(tokenizer_json.lowercase, tokenizer_json.split_by_punct, 0, special.unk);
   options.split_on_white_space = true;
   options.unk_as_surface = true;
   options.precompiled = std::move(precompiled);

@@ -59,18 +59,21 @@ void restore_training_state(Optimization& optimization, const c10::Device& devic
 }
 
 RunCheckpoints::RunCheckpoints(const std::string& run_dir, Model& model, Optimization& optimization,
-                               std::string tokenizer_dir, std::string metrics_path, bool writer)
+                               std::string tokenizer_dir, std::string metrics_path, bool writer,
+                               const RunEvents* events)
     : model_(model),
       optimization_(optimization),
       tokenizer_dir_(std::move(tokenizer_dir)),
       metrics_path_(std::move(metrics_path)),
       last_dir_(run_layout::path(run_dir, run_layout::kLastCheckpoint)),
       best_dir_(run_layout::path(run_dir, run_layout::kBestCheckpoint)),
-      writer_(writer) {}
+      writer_(writer),
+      events_(events) {}
 
 void RunCheckpoints::save_resume_state(TrainerState& state) {
   if (!writer_) return;
   state.metrics_bytes = fs::file_size(metrics_path_);
+  state.events_bytes = events_ ? events_->bytes() : 0;
   write_checkpoint(last_dir_, model_.config, model_tensors(model_.module()), tokenizer_dir_,
                    {{run_layout::kTrainerState, state_to_json(state).dump(2) + "\n"},
                     {run_layout::kOptimizerState, training_state_bytes(optimization_, model_.device)}});

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "eval/run_events.h"
 #include "model/factory.h"
 #include "train/step.h"
 #include "train/trainer.h"
@@ -24,11 +25,12 @@ class RunCheckpoints : public CheckpointWriter {
   // `tokenizer_dir`'s tokenizer files are copied into every checkpoint;
   // `metrics_path` is the run's metrics.jsonl, whose size the resume state
   // records so that a continuation can cut off what was logged after it.
-  // Only the `writer` (rank 0 of a data-parallel job) writes; every process
-  // reads, so a multi-machine job needs the run directory on a shared
-  // filesystem to resume.
+  // `events`, when given, is the run's TensorBoard log, whose size the state
+  // records for the same reason. Only the `writer` (rank 0 of a data-parallel
+  // job) writes; every process reads, so a multi-machine job needs the run
+  // directory on a shared filesystem to resume.
   RunCheckpoints(const std::string& run_dir, Model& model, Optimization& optimization, std::string tokenizer_dir,
-                 std::string metrics_path, bool writer = true);
+                 std::string metrics_path, bool writer = true, const RunEvents* events = nullptr);
 
   void save_resume_state(TrainerState& state) override;
   // Loads checkpoint-last/ into the model and the optimizer, restores the
@@ -47,6 +49,7 @@ class RunCheckpoints : public CheckpointWriter {
   Optimization& optimization_;
   std::string tokenizer_dir_, metrics_path_, last_dir_, best_dir_;
   bool writer_;
+  const RunEvents* events_;
 };
 
 }  // namespace deberta

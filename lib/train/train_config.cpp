@@ -26,6 +26,8 @@ const std::vector<SettingSpec>& training_settings() {
       {"training.group_by_length", "true", "batch examples of similar length (less padding)"},
       {"training.seed", "42", "seeds the new head, dropout and the data order"},
       {"training.logging_steps", "50", "steps between log lines"},
+      {"logging.tensorboard", "true",
+       "write TensorBoard event files (events.out.tfevents.*) into the run directory beside metrics.jsonl"},
       {"training.precision", "fp32",
        "fp32, bf16 or fp16: autocast over fp32 weights; fp16 adds dynamic loss scaling (skipped steps on overflow)"},
       {"training.fp16_init_scale", "65536", "the first loss scale of fp16 (GradScaler's init_scale)"},
@@ -297,6 +299,7 @@ TrainSettings typed_settings(const ConfigValues& values) {
   s.group_by_length = parse_bool(values, "training.group_by_length");
   s.seed = static_cast<uint64_t>(parse_integer(values, "training.seed", 0));
   s.logging_steps = parse_integer(values, "training.logging_steps", 1);
+  s.tensorboard = parse_bool(values, "logging.tensorboard");
   s.precision = one_of(values, "training.precision", {"fp32", "bf16", "fp16"});
   s.fp16_init_scale = parse_number(values, "training.fp16_init_scale", 1.0);
   s.allow_tf32 = parse_bool(values, "training.allow_tf32");

@@ -82,6 +82,7 @@ struct TrainSettings {
   bool group_by_length = true;
   uint64_t seed = 42;
   int64_t logging_steps = 50;
+  bool tensorboard = true;         // logging.tensorboard: event files beside metrics.jsonl
   std::string precision = "fp32";  // fp32, bf16 or fp16
   double fp16_init_scale = 65536;
   bool allow_tf32 = false;

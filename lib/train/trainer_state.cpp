@@ -42,6 +42,7 @@ nlohmann::json state_to_json(const TrainerState& s) {
           {"stop", s.stop},
           {"warnings", s.warnings},
           {"metrics_bytes", s.metrics_bytes},
+          {"events_bytes", s.events_bytes},
           {"world_size", s.world_size}};
 }
 
@@ -60,6 +61,8 @@ TrainerState state_from_json(const nlohmann::json& j, const std::string& source)
     s.stop = j.at("stop").get<bool>();
     s.warnings = j.at("warnings").get<std::vector<std::string>>();
     s.metrics_bytes = read_count<uintmax_t>(j, "metrics_bytes", source);
+    // States saved before the event files have none to cut back.
+    if (j.contains("events_bytes")) s.events_bytes = read_count<uintmax_t>(j, "events_bytes", source);
     // States saved before data parallelism had one process.
     if (j.contains("world_size")) s.world_size = read_count<int>(j, "world_size", source, 1);
     return s;

@@ -27,6 +27,7 @@ struct TrainerState {
   bool stop = false;  // set by the evaluation callback (early stopping)
   std::vector<std::string> warnings;
   uintmax_t metrics_bytes = 0;  // metrics.jsonl's size when the state was saved
+  uintmax_t events_bytes = 0;   // the TensorBoard event file's size then (0: none)
   int world_size = 1;           // the processes that trained; a resume needs as many
 };
 

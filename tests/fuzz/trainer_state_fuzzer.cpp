@@ -23,8 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!parses([&] { again = deberta::state_from_json(deberta::state_to_json(state), "written back"); }))
     fail("a written state does not read back", "");
   require(again.step == state.step && again.epoch == state.epoch && again.next_batch == state.next_batch &&
-              again.metrics_bytes == state.metrics_bytes && again.world_size == state.world_size &&
-              again.warnings == state.warnings && again.stop == state.stop,
+              again.metrics_bytes == state.metrics_bytes && again.events_bytes == state.events_bytes &&
+              again.world_size == state.world_size && again.warnings == state.warnings && again.stop == state.stop,
           "a written state reads back the same");
   return 0;
 }
