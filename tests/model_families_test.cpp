@@ -3,12 +3,15 @@
 // scripts/make-family-fixtures.py, their tensor names, and bad config.json.
 #include <torch/torch.h>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 
 #include "golden.h"
 #include "io/safetensors.h"
 #include "model/factory.h"
 #include "model/weights.h"
+#include "test_support.h"
+#include "tolerances.h"
 
 using namespace deberta;
 using deberta::test::golden_long_matrix;
@@ -62,6 +65,20 @@ TEST_CASE("each family's classifier gives transformers' logits for a padded batc
   const auto logits = logits_of(model, inputs);
   INFO("logits " << logits << "\nexpected (transformers) " << expected);
   CHECK(max_abs_diff(logits, expected) < kAbs);
+}
+
+TEST_CASE("a type vocabulary of one gives every token type 0, so a BERT-style pair's type 1 changes nothing") {
+  // The roberta fixture ships a BertTokenizer, as KLUE's RoBERTa does: a pair's
+  // second text is type 1, which its single-row type table has no entry for.
+  Model model = load_model(family_dir("roberta"), strict_options());
+  REQUIRE(model.config.type_vocab_size == 1);
+  const auto golden = test::read_json(family_dir("roberta") + "/golden.json");
+  ModelInputs inputs = golden_inputs(golden);
+  const auto zeros = logits_of(model, inputs);
+  inputs.token_type_ids = torch::ones_like(inputs.input_ids);
+  const auto ones = logits_of(model, inputs);
+  INFO("expected the same logits with types 1 as with types 0");
+  CHECK(torch::equal(zeros, ones));
 }
 
 TEST_CASE("a family checkpoint in pytorch_model.bin gives the logits of its safetensors") {
@@ -140,6 +157,20 @@ TEST_CASE("an unknown model_type is refused in one line naming config.json and t
   CHECK(message.find('\n') == std::string::npos);
 }
 
+TEST_CASE("a config.json without model_type whose architectures name another family is refused in one line") {
+  const ScratchDir scratch;
+  auto config = test::read_json(family_dir("bert") + "/config.json");
+  config.erase("model_type");
+  config["architectures"] = {"BertForMaskedLM"};
+  const std::string path = scratch.write("config.json", config.dump(2));
+  CHECK_THROWS_WITH(load_config(path), Catch::Contains(path + ": model_type: is missing, and architectures names "
+                                                              "\"BertForMaskedLM\": add the model_type"));
+  // A DeBERTa config may lack it: older files do.
+  auto deberta = test::read_json(test::fixture_dir("deberta-v3-tiny") + "/config.json");
+  deberta.erase("model_type");
+  CHECK_NOTHROW(load_config(scratch.write("deberta.json", deberta.dump(2))));
+}
+
 TEST_CASE("DistilBERT's sinusoidal positions are refused naming the field") {
   auto config = test::read_json(family_dir("distilbert") + "/config.json");
   config["sinusoidal_pos_embds"] = true;
@@ -207,4 +238,75 @@ TEST_CASE("pretrain refuses a model family other than DeBERTa in one line") {
   INFO(result.output);
   CHECK(result.exit_code != 0);
   CHECK(result.output.find("config.json: model_type: pretrain builds DeBERTa-v2/v3") != std::string::npos);
+}
+
+TEST_CASE("a family run stopped halfway and resumed ends with the weights of an uninterrupted run", "[cli]") {
+  const std::string family = GENERATE(from_range(std::begin(kFamilies), std::end(kFamilies)));
+  INFO(family);
+  const ScratchDir scratch;
+  const fs::path whole = scratch.file("whole"), split = scratch.file("split");
+  const std::string run = "--threads 1 finetune --model '" + family_dir(family) + "' --task nsmc" + test::kQuick +
+                          " --set training.logging_steps=1 --set evaluation.every_steps=4";
+  auto result = test::run_cli(run + " --stop-after-steps 10 --output-dir '" + whole.string() + "'");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  result = test::run_cli(run + " --stop-after-steps 5 --output-dir '" + split.string() + "'");
+  REQUIRE(result.exit_code == 0);
+  result = test::run_cli("--threads 1 finetune --resume '" + split.string() + "' --stop-after-steps 10");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  INFO("expected the weights and metrics at step 10 to be byte for byte the same");
+  for (const char* file : {"checkpoint-last/model.safetensors", "metrics.jsonl"})
+    CHECK(test::read_text((whole / file).string()) == test::read_text((split / file).string()));
+}
+
+TEST_CASE("two processes train each family as one process with the whole batch does, to round-off", "[numeric][cli]") {
+  const std::string family = GENERATE(from_range(std::begin(kFamilies), std::end(kFamilies)));
+  INFO(family);
+  const ScratchDir scratch;
+  const fs::path one = scratch.file("one"), two = scratch.file("two");
+  const std::string run = "--threads 1 finetune --model '" + family_dir(family) +
+                          "' --task nsmc --seed 5 --set training.max_steps=6 --set training.logging_steps=1"
+                          " --set training.max_train_examples=96 --set optimizer.lr=1e-3"
+                          " --set model.hidden_dropout_prob=0 --set model.attention_probs_dropout_prob=0"
+                          " --set model.cls_dropout=0";
+  auto result = test::run_cli(run + " --set training.batch_size=16 --output-dir '" + one.string() + "'");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  result = test::run_shell(
+      test::data_parallel_command(2, run + " --set training.batch_size=8 --output-dir '" + two.string() + "'", 120));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const auto a = test::json_lines(test::read_text((one / "metrics.jsonl").string()));
+  const auto b = test::json_lines(test::read_text((two / "metrics.jsonl").string()));
+  REQUIRE(a.size() == b.size());
+  int losses = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].contains("loss")) {
+      ++losses;
+      INFO("step " << a[i].at("step") << ": 1 process " << a[i].at("loss") << ", 2 processes " << b[i].at("loss"));
+      CHECK(b[i].at("loss").get<double>() ==
+            Approx(a[i].at("loss").get<double>()).epsilon(test::kDataParallelLossRelative));
+    }
+  CHECK(losses == 6);
+}
+
+TEST_CASE("each family fine-tunes under bf16 autocast on the CPU and records the precision", "[cli]") {
+  const std::string family = GENERATE(from_range(std::begin(kFamilies), std::end(kFamilies)));
+  INFO(family);
+  const ScratchDir scratch;
+  const fs::path run = scratch.file("run");
+  const auto result =
+      test::run_cli("--device cpu --threads 1 finetune --model '" + family_dir(family) +
+                    "' --task nsmc --set training.precision=bf16 --output-dir '" + run.string() + "'" + test::kQuick);
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const auto results = test::read_json((run / "results.json").string());
+  CHECK(results.at("precision") == "bf16");
+  CHECK(results.at("steps") == 12);
+  for (const auto& line : test::json_lines(test::read_text((run / "metrics.jsonl").string())))
+    if (line.contains("loss")) {
+      INFO("expected a finite loss at step " << line.at("step"));
+      CHECK(std::isfinite(line.at("loss").get<double>()));
+    }
 }

@@ -82,9 +82,9 @@ struct Job {
   // The model's absolute positions bound it, as a tokenizer's
   // model_max_length does for transformers' users (0: no bound).
   int64_t position_limit = 0;
+  int64_t wanted_seq_len() const { return settings.max_seq_len > 0 ? settings.max_seq_len : task.max_seq_len; }
   int64_t max_seq_len() const {
-    const int64_t wanted = settings.max_seq_len > 0 ? settings.max_seq_len : task.max_seq_len;
-    return position_limit > 0 ? std::min(wanted, position_limit) : wanted;
+    return position_limit > 0 ? std::min(wanted_seq_len(), position_limit) : wanted_seq_len();
   }
 };
 
@@ -198,6 +198,9 @@ struct EncodedData {
 EncodedData encode_job_data(const Job& job, const std::vector<SplitData>& splits, const Tokenizer& tokenizer,
                             std::ostream& log) {
   const std::string cache_dir = feature_cache_dir();
+  if (job.max_seq_len() < job.wanted_seq_len())
+    log << fmt::format("max_seq_len {} cut to {}: the model's absolute positions allow no more\n", job.wanted_seq_len(),
+                       job.max_seq_len());
   EncodedData data;
   for (const auto& split : splits) {
     EncodeOptions encode;
@@ -325,13 +328,15 @@ nlohmann::ordered_json results_record(const Job& job, Model& model, const Traine
                                       const std::map<std::string, double>& test, const nlohmann::ordered_json& data,
                                       int threads, int world_size) {
   int64_t embedding_parameters = 0, encoder_parameters = 0;
-  // As info counts them: ELECTRA's embeddings_project with the embeddings,
-  // DistilBERT's transformer as the encoder.
   const std::string prefix = model.config.backbone_prefix();
-  const auto under = [&prefix](const std::string& name, const char* part) { return name.rfind(prefix + part, 0) == 0; };
+  const auto under = [&prefix](const std::string& name, const std::vector<std::string>& parts) {
+    for (const auto& part : parts)
+      if (name.rfind(prefix + part, 0) == 0) return true;
+    return false;
+  };
   for (const auto& [name, tensor] : model_tensors(model.module())) {
-    if (under(name, "embeddings.") || under(name, "embeddings_project.")) embedding_parameters += tensor.numel();
-    if (under(name, "encoder.") || under(name, "transformer.")) encoder_parameters += tensor.numel();
+    if (under(name, DebertaConfig::embedding_parts())) embedding_parameters += tensor.numel();
+    if (under(name, DebertaConfig::encoder_parts())) encoder_parameters += tensor.numel();
   }
   const TrainSettings& settings = job.settings;
   nlohmann::ordered_json results;
@@ -418,8 +423,7 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
   const TaskSpec& task = job.task;
   const TrainSettings& settings = job.settings;
   const std::string metrics_path = run_layout::path(job.run_dir, run_layout::kMetrics);
-  if (job.resuming && run_layout::is_finished(job.run_dir))
-    throw std::runtime_error(job.run_dir + ": the run has finished (results.json exists); nothing to resume");
+  if (job.resuming) run_layout::refuse_finished(job.run_dir);
   const std::vector<SplitData> splits = load_job_data(job);
   const Tokenizer tokenizer = load_tokenizer(job.source_dir());
   const int64_t pad_id = tokenizer.special_tokens().pad.id;

@@ -57,16 +57,18 @@ void print_model_info(const std::string& model, const std::string& device, std::
   const DebertaConfig& c = checkpoint.config;
   const bool prefixed = count_parameters(checkpoint.tensors, c.backbone_prefix()) > 0;
   const std::string backbone = prefixed ? c.backbone_prefix() : "";
-  // DistilBERT calls its encoder "transformer"; ELECTRA's embeddings_project
-  // counts with the embeddings.
-  const int64_t embeddings = count_parameters(checkpoint.tensors, backbone + "embeddings.") +
-                             count_parameters(checkpoint.tensors, backbone + "embeddings_project.");
-  const int64_t encoder = count_parameters(checkpoint.tensors, backbone + "encoder.") +
-                          count_parameters(checkpoint.tensors, backbone + "transformer.");
-  const int64_t head = count_parameters(checkpoint.tensors, "pooler.") +
-                       count_parameters(checkpoint.tensors, "classifier.") +
-                       count_parameters(checkpoint.tensors, "pre_classifier.") +
-                       (c.model_type == "bert" ? count_parameters(checkpoint.tensors, backbone + "pooler.") : 0);
+  int64_t embeddings = 0, encoder = 0;
+  for (const auto& part : DebertaConfig::embedding_parts())
+    embeddings += count_parameters(checkpoint.tensors, backbone + part);
+  for (const auto& part : DebertaConfig::encoder_parts())
+    encoder += count_parameters(checkpoint.tensors, backbone + part);
+  // A head is there when classifier.* is; its pooler is DeBERTa's pooler.*
+  // or BERT's pooler inside the backbone (bare names: the same pooler.*).
+  const int64_t classifier =
+      count_parameters(checkpoint.tensors, "classifier.") + count_parameters(checkpoint.tensors, "pre_classifier.");
+  const std::string pooler = c.is_deberta() ? "pooler." : c.model_type == "bert" ? backbone + "pooler." : "";
+  const int64_t head =
+      classifier > 0 ? classifier + (pooler.empty() ? 0 : count_parameters(checkpoint.tensors, pooler)) : 0;
   if (source.from_hub()) {
     out << fmt::format("model:               {}@{} (commit {})\n", source.hub_id, source.revision, source.commit);
     out << fmt::format("files:               {}\n", model_dir);
@@ -84,7 +86,7 @@ void print_model_info(const std::string& model, const std::string& device, std::
                        fmt::join(c.pos_att_type, "+"), c.position_biased_input ? "yes" : "no");
   else
     out << fmt::format("positions:           absolute, {} (from {})\n", c.max_position_embeddings,
-                       c.backbone_prefix() == "roberta." ? c.pad_token_id + 1 : 0);
+                       c.positions_after_padding() ? c.pad_token_id + 1 : 0);
   out << fmt::format("token types:         {}\n", c.type_vocab_size);
   // "Backbone" means the encoder alone, as in the model card and results.json.
   out << fmt::format("parameters:          backbone (encoder) {} + embeddings {} = {}\n", millions(encoder),
@@ -158,7 +160,12 @@ void run_forward(const ForwardOptions& options, std::ostream& log) {
   if (inputs.input_ids.min().item<int64_t>() < 0 || inputs.input_ids.max().item<int64_t>() >= vocab)
     throw std::runtime_error(
         fmt::format("{}: input_ids must lie in [0, {}) (vocab_size of config.json)", options.inputs_path, vocab));
-  if (model.config.type_vocab_size > 0 && inputs.token_type_ids.defined() &&
+  if (const int64_t limit = model.config.max_input_length(); limit > 0 && inputs.input_ids.size(1) > limit)
+    throw std::runtime_error(
+        fmt::format("{}: input_ids have {} tokens, more than the {} the model's absolute positions "
+                    "allow (max_position_embeddings of config.json)",
+                    options.inputs_path, inputs.input_ids.size(1), limit));
+  if (model.config.type_vocab_size > 1 && inputs.token_type_ids.defined() &&
       (inputs.token_type_ids.min().item<int64_t>() < 0 ||
        inputs.token_type_ids.max().item<int64_t>() >= model.config.type_vocab_size))
     throw std::runtime_error(fmt::format("{}: token_type_ids must lie in [0, {}) (type_vocab_size of config.json)",

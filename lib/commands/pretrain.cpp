@@ -73,6 +73,8 @@ Job resolve_job(const PretrainOptions& options) {
                                   ": the inputs and settings come from the run directory; give no other run flags");
     const auto inputs_path = (fs::path(o.resume_dir) / kInputs).string();
     if (!fs::exists(inputs_path)) throw std::runtime_error(inputs_path + ": no such file; is it a pretrain run?");
+    // Before, a finished run was silently pre-trained again from step 0.
+    run_layout::refuse_finished(o.resume_dir);
     const auto saved = read_json_file(inputs_path);
     try {
       o.corpus = saved.at("corpus").get<std::vector<std::string>>();

@@ -14,10 +14,6 @@ torch::nn::LayerNorm layer_norm_of(int64_t width, const DebertaConfig& config) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}).eps(config.layer_norm_eps));
 }
 
-bool offsets_positions(const DebertaConfig& config) {
-  return config.model_type == "roberta" || config.model_type == "xlm-roberta";
-}
-
 }  // namespace
 
 std::optional<torch::Tensor> optional_mask(const torch::Tensor& mask) {
@@ -40,7 +36,8 @@ torch::Tensor checked_types(const ModelInputs& inputs) {
 }
 
 BertEmbeddingsImpl::BertEmbeddingsImpl(const DebertaConfig& config)
-    : padding_offset_positions_(offsets_positions(config)),
+    : padding_offset_positions_(config.positions_after_padding()),
+      single_type_(config.type_vocab_size == 1),
       pad_token_id_(config.pad_token_id),
       dropout_(config.hidden_dropout_prob) {
   const int64_t width = config.embedding_size;
@@ -65,7 +62,14 @@ torch::Tensor BertEmbeddingsImpl::position_ids(const torch::Tensor& input_ids) c
 
 torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids) {
   auto x = word_embeddings(input_ids) + position_embeddings(position_ids(input_ids));
-  if (token_type_embeddings) x = x + token_type_embeddings(token_type_ids);
+  // A type vocabulary of one (RoBERTa, XLM-R) knows only type 0. A BERT-style
+  // tokenizer shipped with such a model (KLUE's RoBERTa) marks the second text
+  // of a pair 1; the KoELECTRA and KcBERT scripts pass no types to these
+  // models, so every token gets type 0 here too, rather than an index error.
+  if (single_type_)
+    x = x + token_type_embeddings->weight[0];
+  else if (token_type_embeddings)
+    x = x + token_type_embeddings(token_type_ids);
   return deberta::dropout(layer_norm(x), dropout_, is_training());
 }
 

@@ -38,6 +38,7 @@ class BertEmbeddingsImpl : public torch::nn::Module {
   torch::Tensor position_ids(const torch::Tensor& input_ids) const;
 
   bool padding_offset_positions_;
+  bool single_type_;  // type_vocab_size 1: every token is type 0
   int64_t pad_token_id_;
   double dropout_;
   torch::nn::Embedding word_embeddings{nullptr};

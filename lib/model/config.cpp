@@ -45,6 +45,14 @@ void read(const nlohmann::json& j, const char* key, T& out, const std::string& s
   }
 }
 
+// A dropout that null leaves unset (the family's default applies).
+void read_optional(const nlohmann::json& j, const char* key, std::optional<double>& out, const std::string& source) {
+  if (!j.contains(key) || j.at(key).is_null()) return;
+  double value = 0;
+  read(j, key, value, source);
+  out = value;
+}
+
 template <typename T>
 void read_required(const nlohmann::json& j, const char* key, T& out, const std::string& source) {
   if (!j.contains(key) || j.at(key).is_null()) fail(source, key, "required field is missing");
@@ -124,11 +132,7 @@ void read_deberta(const nlohmann::json& j, DebertaConfig& c, const std::string& 
   read(j, "pooler_hidden_size", c.pooler_hidden_size, source);
   read(j, "pooler_dropout", c.pooler_dropout, source);
   read(j, "pooler_hidden_act", c.pooler_hidden_act, source);
-  if (j.contains("cls_dropout") && !j.at("cls_dropout").is_null()) {
-    double value = 0;
-    read(j, "cls_dropout", value, source);
-    c.cls_dropout = value;
-  }
+  read_optional(j, "cls_dropout", c.cls_dropout, source);
 
   // pos_att_type: a list, or the legacy "p2c|c2p" string.
   if (j.contains("pos_att_type") && !j.at("pos_att_type").is_null()) {
@@ -153,7 +157,7 @@ void read_deberta(const nlohmann::json& j, DebertaConfig& c, const std::string& 
 // BERT, ELECTRA, RoBERTa and XLM-R: transformers' BertConfig fields, with
 // its defaults (ELECTRA's embedding_size 128, RoBERTa's padding id 1).
 void read_bert_like(const nlohmann::json& j, DebertaConfig& c, const std::string& source) {
-  const bool roberta = c.model_type == "roberta" || c.model_type == "xlm-roberta";
+  const bool roberta = c.positions_after_padding();
   c.type_vocab_size = 2;
   c.layer_norm_eps = 1e-12;
   c.pad_token_id = roberta ? 1 : 0;
@@ -168,11 +172,7 @@ void read_bert_like(const nlohmann::json& j, DebertaConfig& c, const std::string
   read(j, "initializer_range", c.initializer_range, source);
   read(j, "layer_norm_eps", c.layer_norm_eps, source);
   read(j, "pad_token_id", c.pad_token_id, source);
-  if (j.contains("classifier_dropout") && !j.at("classifier_dropout").is_null()) {
-    double value = 0;
-    read(j, "classifier_dropout", value, source);
-    c.cls_dropout = value;
-  }
+  read_optional(j, "classifier_dropout", c.cls_dropout, source);
   if (roberta && c.max_position_embeddings <= c.pad_token_id + 1)
     fail(source, "max_position_embeddings", "must exceed pad_token_id + 1 (positions start after the padding id)");
 }
@@ -228,13 +228,23 @@ std::string DebertaConfig::backbone_prefix() const {
   return model_type + ".";
 }
 
+const std::vector<std::string>& DebertaConfig::embedding_parts() {
+  static const std::vector<std::string> parts = {"embeddings.", "embeddings_project."};
+  return parts;
+}
+
+const std::vector<std::string>& DebertaConfig::encoder_parts() {
+  static const std::vector<std::string> parts = {"encoder.", "transformer."};
+  return parts;
+}
+
 bool DebertaConfig::is_bert_like() const {
   return model_type == "bert" || model_type == "electra" || model_type == "roberta" || model_type == "xlm-roberta";
 }
 
 int64_t DebertaConfig::max_input_length() const {
   if (is_deberta()) return 0;
-  return backbone_prefix() == "roberta." ? max_position_embeddings - pad_token_id - 1 : max_position_embeddings;
+  return positions_after_padding() ? max_position_embeddings - pad_token_id - 1 : max_position_embeddings;
 }
 
 DebertaConfig parse_config(const std::string& json_text, const std::string& source) {
@@ -244,6 +254,17 @@ DebertaConfig parse_config(const std::string& json_text, const std::string& sour
   DebertaConfig c;
   c.source = j;
   read(j, "model_type", c.model_type, source);
+  // Without model_type a config reads as DeBERTa (older DeBERTa files lack
+  // it); one whose architectures name another family would otherwise fail
+  // later with a list of missing deberta.* tensors.
+  if (!j.contains("model_type") && j.contains("architectures") && j.at("architectures").is_array() &&
+      !j.at("architectures").empty() && j.at("architectures")[0].is_string()) {
+    const std::string architecture = j.at("architectures")[0].get<std::string>();
+    if (architecture.rfind("Deberta", 0) != 0)
+      fail(source, "model_type",
+           "is missing, and architectures names " + json_quoted(architecture) + ": add the model_type (one of " +
+               kSupportedModelTypes + ")");
+  }
   if (c.model_type == "deberta-v2")
     read_deberta(j, c, source);
   else if (c.is_bert_like())

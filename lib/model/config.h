@@ -66,6 +66,14 @@ struct DebertaConfig {
   std::string backbone_prefix() const;
   // BERT, ELECTRA, RoBERTa and XLM-R share one layer structure.
   bool is_bert_like() const;
+  // RoBERTa and XLM-R number positions from pad_token_id + 1, along the
+  // mask's cumulative sum; the others from 0.
+  bool positions_after_padding() const { return model_type == "roberta" || model_type == "xlm-roberta"; }
+  // The tensor names of the backbone's parts below backbone_prefix(), as the
+  // model card counts them: the embeddings (with ELECTRA's
+  // embeddings_project) and the encoder (DistilBERT's "transformer.").
+  static const std::vector<std::string>& embedding_parts();
+  static const std::vector<std::string>& encoder_parts();
   // The longest input the absolute positions allow (RoBERTa's start after
   // the padding id), or 0 for no limit here (DeBERTa, as before).
   int64_t max_input_length() const;
