@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The measured peer: Hugging Face transformers' DebertaV2ForSequenceClassification
-on the same torch, shapes, threads and data as `deberta-bench bench`.
+"""The measured peer: Hugging Face transformers' sequence classifiers
+(DebertaV2, Bert and Electra ForSequenceClassification) on the same torch,
+shapes, threads and data as `deberta-bench bench`.
 
 Needs `scripts/setup.sh --with-transformers`; run it with the setup's venv:
 
@@ -44,11 +45,31 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# team-lucid/deberta-v3-*-korean: hidden, layers, heads, intermediate.
-PRESETS = {"xsmall": (384, 12, 6, 1536), "small": (768, 6, 12, 3072), "base": (768, 12, 12, 3072)}
+# team-lucid/deberta-v3-*-korean: hidden, layers, heads, intermediate. xlarge
+# is DeBERTa-v2 xlarge's shape (its config.json was not reachable here).
+PRESETS = {"xsmall": (384, 12, 6, 1536), "small": (768, 6, 12, 3072), "base": (768, 12, 12, 3072),
+           "xlarge": (1536, 24, 24, 6144)}
+# beomi/kcbert-base and monologg/koelectra-base-v3-discriminator, as `deberta-bench bench --preset` builds them.
+FAMILY_PRESETS = {
+    "kcbert-base": (transformers.BertConfig, transformers.BertForSequenceClassification,
+                    dict(vocab_size=30000, max_position_embeddings=300)),
+    "koelectra-base-v3": (transformers.ElectraConfig, transformers.ElectraForSequenceClassification,
+                          dict(vocab_size=35000, embedding_size=768, max_position_embeddings=512)),
+}
 
 # Where each task's training file is and which columns hold text and label.
 TASKS = {"nsmc": ("nsmc/ratings_train.txt", 1, None, 2)}
+
+
+def model_for(preset, num_labels=2):
+    """The preset's config and a randomly initialised sequence classifier of its family."""
+    if preset in FAMILY_PRESETS:
+        config_class, model_class, shape = FAMILY_PRESETS[preset]
+        cfg = config_class(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
+                           type_vocab_size=2, layer_norm_eps=1e-12, pad_token_id=0, num_labels=num_labels, **shape)
+        return cfg, model_class(cfg)
+    cfg = config_for(preset, num_labels)
+    return cfg, DebertaV2ForSequenceClassification(cfg)
 
 
 def config_for(preset, num_labels=2):
@@ -64,6 +85,11 @@ def config_for(preset, num_labels=2):
 def forward_flops(cfg, batch, seq_len):
     """The matmul FLOPs of one forward pass, counted as `deberta-bench bench` counts them."""
     h, i = cfg.hidden_size, cfg.intermediate_size
+    if not getattr(cfg, "relative_attention", False):
+        per_token = 8 * h * h + 4 * h * i + 4 * seq_len * h
+        embedding = getattr(cfg, "embedding_size", h)
+        project = 2 * embedding * h if embedding != h else 0
+        return batch * seq_len * (cfg.num_hidden_layers * per_token + project) + 2 * batch * h * (h + cfg.num_labels)
     span = cfg.position_buckets
     att_span = min(2 * span, 2 * seq_len)
     per_token = 8 * h * h + 4 * h * i + 4 * seq_len * h + 4 * att_span * h
@@ -95,7 +121,7 @@ def peak_rss_mb():
 
 
 def bench_fixed_shape(args, cfg, model):
-    ids = torch.randint(5, 64000, (args.batch, args.seq_len))
+    ids = torch.randint(5, min(64000, cfg.vocab_size), (args.batch, args.seq_len))
     ids[:, 0] = 1
     mask = torch.ones_like(ids)
     if args.mode == "train":
@@ -257,7 +283,7 @@ def bench_epoch(args, cfg, model):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mode", choices=["forward", "train", "epoch"], default="forward")
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="xsmall")
+    parser.add_argument("--preset", choices=sorted(PRESETS) + sorted(FAMILY_PRESETS), default="xsmall")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--seq-len", type=int, default=128)
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
@@ -280,8 +306,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(args.threads)
     torch.manual_seed(0)
-    cfg = config_for(args.preset)
-    model = DebertaV2ForSequenceClassification(cfg)
+    cfg, model = model_for(args.preset)
     result = {"implementation": "transformers", "mode": args.mode, "preset": args.preset, "batch": args.batch}
     if args.mode == "epoch":
         result.update(bench_epoch(args, cfg, model))

@@ -13,7 +13,8 @@
 #   4. with --with-transformers, also Hugging Face transformers, pinned, as
 #      the measured peer of scripts/bench-hf.py and scripts/hf-parity.py;
 #   5. builds SentencePiece 0.1.97 from Debian's source package as a static
-#      library with hidden symbols, into third_party/ (git-ignored).
+#      library with hidden symbols, into third_party/ (git-ignored), with
+#      scripts/sentencepiece-float-scores.patch (0.2.2's float path scores).
 # Why the source build: the tokenizer.json route builds a sentencepiece
 # ModelProto, whose header Debian's libsentencepiece-dev does not ship; and
 # Debian's shared library exports the protobuf-lite it embeds, which clashed
@@ -44,7 +45,8 @@ done
 spm_version=0.1.97
 spm_src="$repo/third_party/sentencepiece-$spm_version"
 spm_build="$repo/third_party/sentencepiece-build"
-spm_stamp="$spm_build/.built-$spm_version"
+spm_patch="$repo/scripts/sentencepiece-float-scores.patch"
+spm_stamp="$spm_build/.built-$spm_version-float-scores"
 
 die() { echo "setup.sh: $*" >&2; exit 1; }
 
@@ -148,6 +150,11 @@ add_deb_src() {
 if [ -f "$spm_stamp" ]; then
   echo "setup.sh: SentencePiece $spm_version already built in third_party/."
 else
+  # sentencepiece 0.2.2 and later (what pip installs, and so what
+  # kobert-transformers tokenizes with) sum a path's scores in float, 0.1.97
+  # in double; the rounding breaks ties between orders of the same pieces
+  # ("...." as "." + "..." or "..." + ".") the other way. The patch makes the
+  # sums float, as there. Applied once, to a fresh or an earlier source tree.
   if [ ! -d "$spm_src" ]; then
     has_deb_src || { echo "setup.sh: adding a deb-src entry for Debian's source packages"; add_deb_src; }
     mkdir -p "$repo/third_party"
@@ -161,6 +168,10 @@ else
       { rm -rf "$tmp"; die "could not revert Debian's disable-static-library.patch in sentencepiece-$spm_version."; }
     mv "$tmp/sentencepiece-$spm_version" "$spm_src"
     rm -rf "$tmp"
+  fi
+  if ! (cd "$spm_src" && patch -R -p1 -s -f --dry-run <"$spm_patch" >/dev/null 2>&1); then
+    (cd "$spm_src" && patch -p1 -s --forward --batch <"$spm_patch") ||
+      die "could not apply $spm_patch to $spm_src: remove $spm_src and run setup.sh again."
   fi
   echo "setup.sh: building SentencePiece $spm_version as a static library (a few minutes)"
   cmake -S "$spm_src" -B "$spm_build" -G Ninja -DCMAKE_BUILD_TYPE=Release \

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "commands/bench.h"
 #include "test_support.h"
 
 using deberta::test::run_cli;
@@ -93,4 +94,41 @@ TEST_CASE("bench train refuses a task because it runs random sequences", "[cli]"
   INFO(result.output);
   CHECK(result.exit_code == 1);
   CHECK(result.output.find("--mode epoch") != std::string::npos);
+}
+
+TEST_CASE("bench runs the KcBERT-base and KoELECTRA-base-v3 shapes as their own families", "[cli]") {
+  for (const char* preset : {"kcbert-base", "koelectra-base-v3"}) {
+    INFO(preset);
+    for (const char* mode : {"forward", "train"}) {
+      const auto result = run_json(std::string("--threads 1 bench --mode ") + mode + " --preset " + preset +
+                                   " --batch 1 --seq-len 8 --warmup 0 --iters 1");
+      CHECK(result.at("preset") == preset);
+      CHECK(result.at("gflops").get<double>() > 0);
+    }
+  }
+}
+
+TEST_CASE("the xlarge preset is DeBERTa-v3 at 1536 x 24 layers, read as a config.json is") {
+  // Checked, not run: its 780M parameters take 3 GB and minutes at one thread.
+  const deberta::DebertaConfig c = deberta::bench_preset_config("xlarge");
+  CHECK(c.model_type == "deberta-v2");
+  CHECK(c.hidden_size == 1536);
+  CHECK(c.num_hidden_layers == 24);
+  CHECK(c.num_attention_heads == 24);
+  CHECK(c.intermediate_size == 6144);
+  CHECK(c.position_buckets == 256);
+  CHECK(c.vocab_size == 64100);
+  CHECK(deberta::bench_preset_config("kcbert-base").max_input_length() == 300);
+  CHECK(deberta::bench_preset_config("koelectra-base-v3").model_type == "electra");
+}
+
+TEST_CASE("bench refuses a sequence longer than a preset's absolute positions, and an unknown preset", "[cli]") {
+  auto result = run_cli("--threads 1 bench --mode forward --preset kcbert-base --batch 1 --seq-len 301");
+  INFO(result.output);
+  CHECK(result.exit_code != 0);
+  CHECK(result.output.find("--preset kcbert-base takes --seq-len up to 300") != std::string::npos);
+  result = run_cli("--threads 1 bench --mode forward --preset huge");
+  CHECK(result.exit_code != 0);
+  CHECK(result.output.find("unknown --preset 'huge' (base, kcbert-base, koelectra-base-v3, small, xlarge, xsmall)") !=
+        std::string::npos);
 }

@@ -188,6 +188,12 @@ TEST_CASE("a run stopped halfway and resumed ends bit-identical to an uninterrup
   CHECK(without_timings(deberta::test::read_json((whole / "results.json").string())) ==
         without_timings(deberta::test::read_json((split / "results.json").string())));
   CHECK_FALSE(fs::exists(split / "checkpoint-last"));
+
+  INFO("expected a finished run to be refused in one line, as pretrain refuses one");
+  result = run_cli("--threads 2 finetune --resume '" + whole.string() + "'");
+  CHECK(result.exit_code == 1);
+  CHECK(result.output.find(whole.string() + ": the run has finished (results.json exists); nothing to resume") !=
+        std::string::npos);
 }
 
 TEST_CASE("resume takes its settings from the run directory and refuses other run flags") {

@@ -34,9 +34,8 @@ namespace {
 const char* const kRepo = "deberta-bench/tiny";
 // What the harness reads from the fixture; the rest (pytorch_model.bin,
 // golden.json, ...) stays on the server.
-const std::vector<std::string> kNeeded = {
-    "config.json",      "spm.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-    "model.safetensors"};
+const std::vector<std::string> kNeeded = {"config.json", "spm.model", "tokenizer_config.json",
+                                          "special_tokens_map.json", "model.safetensors"};
 
 std::string fixture() { return deberta::test::fixture_dir("deberta-v3-tiny"); }
 
@@ -152,6 +151,43 @@ TEST_CASE("a model id is OWNER/NAME with an optional @REVISION, and other text i
   CHECK(deberta::is_commit_hash(std::string(40, 'a')));
   CHECK_FALSE(deberta::is_commit_hash(std::string(40, 'A')));
   CHECK_FALSE(deberta::is_commit_hash("main"));
+}
+
+TEST_CASE("each baseline's Hub repository gives its own tokenizer files, one weights file and nothing else") {
+  // The files the public repositories hold on main, as their huggingface.co
+  // pages list them (docs/reproduction.md names the sources).
+  struct Repo {
+    const char* id;
+    std::vector<std::string> files, expected;
+  };
+  const std::vector<Repo> repos = {
+      {"monologg/kobert",
+       {".gitattributes", "README.md", "config.json", "flax_model.msgpack", "model.safetensors", "pytorch_model.bin",
+        "tokenization_kobert.py", "tokenizer_78b3253a26.model", "tokenizer_config.json", "vocab.txt"},
+       {"config.json", "tokenizer_78b3253a26.model", "vocab.txt", "tokenizer_config.json", "model.safetensors"}},
+      {"FacebookAI/xlm-roberta-base",
+       {".gitattributes", "README.md", "config.json", "flax_model.msgpack", "model.onnx", "model.safetensors",
+        "pytorch_model.bin", "sentencepiece.bpe.model", "tf_model.h5", "tokenizer.json", "tokenizer_config.json"},
+       {"config.json", "sentencepiece.bpe.model", "tokenizer_config.json", "model.safetensors"}},
+      {"beomi/kcbert-base",
+       {".gitattributes", "README.md", "config.json", "flax_model.msgpack", "model.safetensors", "pytorch_model.bin",
+        "tokenizer_config.json", "vocab.txt"},
+       {"config.json", "vocab.txt", "tokenizer_config.json", "model.safetensors"}},
+      {"monologg/koelectra-base-v3-discriminator",
+       {".gitattributes", "README.md", "config.json", "pytorch_model.bin", "tokenizer_config.json", "vocab.txt"},
+       {"config.json", "vocab.txt", "tokenizer_config.json", "pytorch_model.bin"}},
+      {"team-lucid/deberta-v3-base-korean",
+       {".gitattributes", "README.md", "config.json", "flax_model.msgpack", "model.safetensors", "pytorch_model.bin",
+        "rust_model.ot", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json"},
+       {"config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "model.safetensors"}},
+  };
+  for (const auto& repo : repos) {
+    INFO(repo.id);
+    CHECK(deberta::hub_files_needed(repo.files, repo.id) == repo.expected);
+  }
+  CHECK_THROWS_WITH(
+      deberta::hub_files_needed({"config.json", "model.safetensors", "tokenizer_78b3253a26.model"}, "a/b"),
+      Contains("a/b: no tokenizer") && Contains("vocab.txt"));
 }
 
 TEST_CASE("the hub cache root follows HF_HUB_CACHE, then HF_HOME, then the home directory") {
@@ -279,6 +315,7 @@ TEST_CASE(
         deberta::git_blob_sha1_file(fixture() + "/config.json"));
   INFO("only the files the harness reads are fetched");
   CHECK_FALSE(fs::exists(fs::path(model.dir) / "pytorch_model.bin"));
+  CHECK_FALSE(fs::exists(fs::path(model.dir) / "tokenizer.json"));
   CHECK_FALSE(fs::exists(fs::path(model.dir) / "golden.json"));
 
   INFO("expected a marker for the tokenizer file the repository lacks");

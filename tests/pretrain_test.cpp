@@ -199,6 +199,15 @@ TEST_CASE("a pretrain run stopped and resumed ends bit-identical to an uninterru
   CHECK(read_text((whole / "metrics.jsonl").string()) == read_text((split / "metrics.jsonl").string()));
   for (const char* file : {"discriminator/model.safetensors", "generator/model.safetensors"})
     CHECK(read_text((whole / file).string()) == read_text((split / file).string()));
+
+  // A finished run is refused, as finetune refuses one, and left as it was.
+  const std::string metrics = read_text((whole / "metrics.jsonl").string());
+  result = run_cli("--threads 1 pretrain --resume '" + whole.string() + "'");
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(result.output.find(whole.string() + ": the run has finished (results.json exists); nothing to resume") !=
+        std::string::npos);
+  CHECK(read_text((whole / "metrics.jsonl").string()) == metrics);
 }
 
 TEST_CASE("pretrain runs as two processes on Gloo and lowers its loss") {

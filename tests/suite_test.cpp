@@ -4,7 +4,9 @@
 
 #include "commands/suite.h"
 #include "test_support.h"
+#include "train/train_config.h"
 #include "util/atomic_file.h"
+#include "util/resources.h"
 
 namespace fs = std::filesystem;
 using deberta::test::run_cli;
@@ -165,5 +167,65 @@ TEST_CASE("every shipped suite file reads and names the five tasks") {
         deberta::read_suite(std::string(DEBERTA_BENCH_TEST_DATA) + "/../../configs/suites/" + name + ".yaml");
     INFO(name);
     CHECK(suite.tasks == std::vector<std::string>{"nsmc", "paws", "kornli", "korsts", "question_pair"});
+  }
+}
+
+TEST_CASE("a suite model's recipe replaces the suite's for that model's runs", "[cli]") {
+  const ScratchDir scratch;
+  std::string text = kTinySuite;
+  text.replace(text.find("  - {name: tiny, path: builtin}"), 31,
+               "  - {name: tiny, path: builtin}\n  - {name: kc, path: builtin, recipe: kcbert-base}");
+  const auto read = deberta::read_suite(write_suite(scratch, "suite-recipe", text).string());
+  REQUIRE(read.models.size() == 2);
+  CHECK(read.models[0].recipe.empty());
+  CHECK(read.models[1].recipe == "kcbert-base");
+  // kcbert-base's korsts and question_pair recipes run 5 epochs at batch 32:
+  // the suite's max_steps of 6 still bounds them, so the step counts agree,
+  // and an unknown recipe is reported for its runs only.
+  text.replace(text.find("recipe: kcbert-base"), 19, "recipe: nonesuch");
+  const auto result =
+      run_cli("suite --dry-run --suite '" + write_suite(scratch, "suite-recipe-bad", text).string() + "'");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("kc / korsts / seed 7") != std::string::npos);
+  CHECK(result.output.find("has no 'recipes.nonesuch' section") != std::string::npos);
+}
+
+TEST_CASE("the model-card suite runs the card's eleven models, each baseline with a recipe of every task") {
+  const auto suite = deberta::read_suite(deberta::config_dir() + "/suites/model-card.yaml");
+  std::vector<std::string> ids;
+  for (const auto& model : suite.models) ids.push_back(model.path);
+  CHECK(ids == std::vector<std::string>{"monologg/distilkobert", "monologg/kobert", "FacebookAI/xlm-roberta-base",
+                                        "beomi/kcbert-base", "beomi/kcbert-large",
+                                        "monologg/koelectra-small-v3-discriminator",
+                                        "monologg/koelectra-base-v3-discriminator",
+                                        "team-lucid/deberta-v3-xsmall-korean", "team-lucid/deberta-v3-small-korean",
+                                        "team-lucid/deberta-v3-base-korean", "team-lucid/deberta-v3-xlarge-korean"});
+  for (const auto& model : suite.models) {
+    const std::string recipe = model.recipe.empty() ? suite.recipe : model.recipe;
+    INFO(model.name << " expects its own recipe, or the suite's deberta for the DeBERTa rows");
+    CHECK((model.name.rfind("DeBERTa", 0) == 0) == model.recipe.empty());
+    for (const auto& task : suite.tasks) {
+      INFO(task << " recipe " << recipe);
+      CHECK_NOTHROW(deberta::typed_settings(
+          deberta::resolve_config({deberta::config_dir() + "/tasks/" + task + ".yaml", "", recipe, "", {}}, {})));
+    }
+  }
+}
+
+TEST_CASE("a dry run of the model-card suite lists its eleven models x five tasks", "[cli]") {
+  const ScratchDir scratch;
+  // Port 9 on loopback and an empty cache: nothing is downloaded by a dry run.
+  const auto result = run_cli("suite --dry-run --suite '" + deberta::config_dir() + "/suites/model-card.yaml'",
+                              "env -u HF_HUB_OFFLINE -u HF_HOME DEBERTA_BENCH_CACHE=off HF_ENDPOINT=http://127.0.0.1:9 "
+                              "HF_HUB_CACHE='" +
+                                  scratch.file("hub") + "'");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("(55 runs: 11 models x 5 tasks x 1 seeds)") != std::string::npos);
+  for (const char* row : {"DistilKoBERT / nsmc", "KcBERT-Large / kornli", "KoELECTRA-Small-v3 / paws",
+                          "XLM-Roberta-Base / question_pair", "DeBERTa-xlarge / korsts"}) {
+    INFO("expected the run " << row);
+    CHECK(result.output.find(row) != std::string::npos);
   }
 }

@@ -161,6 +161,44 @@ TEST_CASE("table puts the reference rows first then a separator then ours") {
   CHECK(separator < ours);
 }
 
+TEST_CASE("table puts our reproduction of a published row right under it, and other models after the separator") {
+  ScratchDir dir;
+  FakeRun kobert, other;
+  kobert.model_name = "kobert";  // the card writes KoBERT: case does not matter
+  kobert.selection_rule = "best-test";
+  kobert.test = 0.8871;
+  write_fake_run(dir, "kobert", kobert);
+  write_fake_run(dir, "other", other);
+  const std::string table = markdown_of(dir, true);
+  INFO(table);
+  const auto lines = lines_of(table);
+  size_t published = lines.size(), ours = lines.size(), separator = lines.size(), other_row = lines.size();
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].rfind("| KoBERT ", 0) == 0) published = i;
+    if (lines[i].rfind("| kobert (", 0) == 0) ours = i;
+    if (lines[i].rfind("| Ours (deberta-bench)", 0) == 0) separator = i;
+    if (lines[i].rfind("| tiny-default", 0) == 0) other_row = i;
+  }
+  REQUIRE(published < lines.size());
+  INFO("expected our kobert row on the line after the card's KoBERT row");
+  CHECK(ours == published + 1);
+  CHECK(row_starting(table, "kobert (")[kNsmc] == "88.71");
+  INFO("expected the separator after the card's last row, then the model the card lacks");
+  CHECK(separator > published);
+  CHECK(other_row == separator + 1);
+
+  // CSV lists the rows in the same order.
+  const std::string csv =
+      deberta::render_table(deberta::find_run_results({dir.path()}),
+                            deberta::load_reference(deberta::default_reference_path()), deberta::TableFormat::csv);
+  const auto csv_lines = lines_of(csv);
+  size_t csv_published = csv_lines.size();
+  for (size_t i = 0; i < csv_lines.size(); ++i)
+    if (csv_lines[i].rfind("KoBERT,", 0) == 0) csv_published = i;
+  REQUIRE(csv_published + 1 < csv_lines.size());
+  CHECK(csv_lines[csv_published + 1].rfind("\"kobert (", 0) == 0);
+}
+
 TEST_CASE("table keeps runs of two protocols as separate labelled rows") {
   ScratchDir dir;
   FakeRun standard, offline;
@@ -247,15 +285,16 @@ TEST_CASE("table in csv carries the rounded cells with std and n") {
                             deberta::load_reference(deberta::default_reference_path()), deberta::TableFormat::csv);
   INFO(csv);
   const auto lines = lines_of(csv);
-  REQUIRE(lines.size() == 1 + 10 + 1);
+  REQUIRE(lines.size() == 1 + 11 + 1);  // the header, the card's ten rows and DeBERTa-xlarge, ours
   CHECK(lines[0].rfind("row,kind,model,protocol,selection_rule,source,backbone_parameters_m,nsmc_accuracy,"
                        "nsmc_accuracy_std,nsmc_accuracy_n,",
                        0) == 0);
   CHECK(lines[10] ==
         "DeBERTa-base,reference,DeBERTa-base,standard,best-test,card-authors,86,91.22,,1,85.5,,1,82.81,,1,84.46,,"
         "1,95.77,,1");
+  CHECK(lines[11] == "DeBERTa-xlarge,reference,DeBERTa-xlarge,standard,best-test,card-authors,,,,,,,,,,,,,,,,");
   // std of 70 and 72 with n-1: sqrt(2) = 1.41
-  CHECK(lines[11] ==
+  CHECK(lines[12] ==
         "\"tiny-default (dev-selected, n=2)\",ours,tiny-default,standard,dev,,1.2,71.00,1.41,2,,,,,,,,,,,,");
 }
 
@@ -341,7 +380,11 @@ TEST_CASE("the reference file holds every row of the card with the card's number
   REQUIRE(card_rows.size() == 10);
 
   const auto reference = deberta::load_reference(deberta::default_reference_path());
-  REQUIRE(reference.rows.size() == card_rows.size());
+  INFO("expected the card's ten rows, then DeBERTa-xlarge, the card's own model, with no figures");
+  REQUIRE(reference.rows.size() == card_rows.size() + 1);
+  CHECK(reference.rows.back().name == "DeBERTa-xlarge");
+  CHECK(reference.rows.back().scores.empty());
+  CHECK_FALSE(reference.rows.back().backbone_parameters_m);
   const std::vector<std::string> tasks = {"nsmc", "paws", "kornli", "korsts", "question_pair"};
   for (size_t i = 0; i < card_rows.size(); ++i) {
     const auto& expected = card_rows[i];

@@ -47,6 +47,29 @@ TEST_CASE("the koelectra recipe of nsmc has the published hyperparameters") {
   CHECK(s.weight_decay == 0.0);
 }
 
+TEST_CASE("the baselines' recipes carry their source files' values where the models differ") {
+  const auto settings = [](const char* task, const char* recipe) {
+    return typed_settings(resolve_config({task_file(task), "", recipe, "", {}}, {}));
+  };
+  // Beomi/KcBERT-Finetune: KcBERT-large's KorNLI is the one run with warmup,
+  // 10000 steps; its PAWS was retried at 1e-5 and batch 16.
+  CHECK(settings("kornli", "kcbert-large").warmup_steps == 10000);
+  CHECK(settings("kornli", "kcbert-base").warmup_steps == 0);
+  CHECK(settings("paws", "kcbert-large").lr == Approx(1e-5));
+  CHECK(settings("paws", "kcbert-large").batch_size == 16);
+  // XLM-R's question pairs at 1e-5, KoBERT's at 5e-5; NSMC at 50 tokens.
+  CHECK(settings("question_pair", "xlm-roberta").lr == Approx(1e-5));
+  CHECK(settings("question_pair", "kobert").lr == Approx(5e-5));
+  CHECK(settings("nsmc", "distilkobert").max_seq_len == 50);
+  // monologg/KoELECTRA: small-v3 trains PAWS at batch 64 and KorNLI at 128.
+  CHECK(settings("paws", "koelectra-small-v3").batch_size == 64);
+  CHECK(settings("kornli", "koelectra-small-v3").batch_size == 128);
+  CHECK(settings("kornli", "koelectra-base-v3").batch_size == 64);
+  // The family names stay the base models' recipes.
+  CHECK(settings("kornli", "koelectra").batch_size == 64);
+  CHECK(settings("kornli", "kcbert").batch_size == 128);
+}
+
 TEST_CASE("an unknown setting is an error that lists the valid keys") {
   CHECK_THROWS_WITH(resolve_config({task_file("nsmc"), "", "", "", {"optimiser.lr=1"}}, kNsmcData),
                     Catch::Contains("unknown setting 'optimiser.lr'") && Catch::Contains("optimizer.lr") &&

@@ -369,8 +369,9 @@ TEST_CASE("accumulating two half batches gives the step of the whole batch", "[n
   auto whole = optimization_for(whole_model, 1.0);
   auto halves = optimization_for(halves_model, 1.0);
 
-  const auto one = train_step(*whole_model, classification_objective(whole_model), whole, 3, {batch});
-  const auto two = train_step(*halves_model, classification_objective(halves_model), halves, 3,
+  const auto one =
+      train_step(*whole_model, classification_objective(as_classifier(whole_model.ptr())), whole, 3, {batch});
+  const auto two = train_step(*halves_model, classification_objective(as_classifier(halves_model.ptr())), halves, 3,
                               {rows(batch, 0, 2), rows(batch, 2, 4)});
   CHECK(two.finite);
   CHECK(two.lr == one.lr);
@@ -398,7 +399,8 @@ TEST_CASE("a non-finite loss is flagged and the update is not applied", "[numeri
   }
   TensorMap before;
   for (const auto& [key, value] : model_tensors(*model)) before[key] = value.clone();
-  const auto result = train_step(*model, classification_objective(model), optimization, 5, {fixture_batch(name)});
+  const auto result =
+      train_step(*model, classification_objective(as_classifier(model.ptr())), optimization, 5, {fixture_batch(name)});
   CHECK_FALSE(result.finite);
   CHECK(std::isnan(result.loss));
   const auto after = model_tensors(*model);

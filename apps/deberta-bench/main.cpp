@@ -163,7 +163,10 @@ int main(int argc, char** argv) {
   finetune->add_option("--task", o.task, "Task name (see `deberta-bench tasks`); default: run.task of --config");
   finetune->add_option("--model", o.model, std::string(kModelHelp) + " (default: the built-in tiny model)");
   finetune->add_option("--config", o.config, "YAML configuration file, e.g. a run's config.yaml");
-  finetune->add_option("--recipe", o.recipe, "Named recipe of the task config: koelectra, kcbert, deberta");
+  finetune->add_option(
+      "--recipe", o.recipe,
+      "Named recipe of the task config: deberta, koelectra, kcbert, or a baseline's own (koelectra-small-v3, "
+      "koelectra-base-v3, kcbert-base, kcbert-large, kobert, distilkobert, xlm-roberta)");
   finetune->add_option("--set", o.set_values, "Override a setting: key=value (dotted keys)");
   finetune->add_option("--data-dir", o.data_dir, "Data directory (default: $DEBERTA_BENCH_DATA, else data/samples)");
   finetune->add_option("--output-dir", o.output_dir, "Run directory (with --seeds: the parent of seed<k>/)");
@@ -312,7 +315,9 @@ int main(int argc, char** argv) {
   bench->add_option("--mode", bench_options.mode, "forward, train (a full training step) or epoch (--task's data)")
       ->check(CLI::IsMember({"forward", "train", "epoch"}))
       ->capture_default_str();
-  bench->add_option("--preset", bench_options.preset, "Model shape preset: xsmall, small or base")
+  bench
+      ->add_option("--preset", bench_options.preset,
+                   "Model shape preset: xsmall, small, base, xlarge (DeBERTa-v3), kcbert-base, koelectra-base-v3")
       ->capture_default_str();
   bench->add_option("--batch", bench_options.batch, "Batch size")->capture_default_str();
   bench->add_option("--seq-len", bench_options.seq_len, "Sequence length (forward and train)")->capture_default_str();

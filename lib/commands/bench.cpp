@@ -39,34 +39,64 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// team-lucid/deberta-v3-*-korean shapes: vocab 64100, 256 log buckets.
-DebertaConfig preset_config(const std::string& preset) {
-  struct Shape {
-    int64_t hidden, layers, heads, intermediate;
-  };
-  static const std::map<std::string, Shape> shapes = {
-      {"xsmall", {384, 12, 6, 1536}}, {"small", {768, 6, 12, 3072}}, {"base", {768, 12, 12, 3072}}};
-  const auto it = shapes.find(preset);
-  if (it == shapes.end()) throw std::invalid_argument("unknown --preset '" + preset + "' (xsmall, small, base)");
-  DebertaConfig c;
-  c.vocab_size = 64100;
-  c.hidden_size = c.embedding_size = c.pooler_hidden_size = it->second.hidden;
-  c.num_hidden_layers = it->second.layers;
-  c.num_attention_heads = it->second.heads;
-  c.intermediate_size = it->second.intermediate;
-  c.max_position_embeddings = 512;
-  c.relative_attention = true;
-  c.position_buckets = 256;
-  c.norm_rel_ebd = "layer_norm";
-  c.share_att_key = true;
-  c.pos_att_type = {"p2c", "c2p"};
-  c.position_biased_input = false;
-  return c;
+// The shapes of the card's models, as their config.json files give them, read
+// by the same parser as a checkpoint's so that each family's defaults apply.
+// DeBERTa: team-lucid/deberta-v3-*-korean (vocab 64100, 256 log buckets); the
+// xlarge's config.json was not reachable from here, so it is DeBERTa-v2
+// xlarge's published shape (1536 x 24 layers, 24 heads). KcBERT-base:
+// beomi/kcbert-base (vocab 30000, 300 positions). KoELECTRA-base-v3:
+// monologg/koelectra-base-v3-discriminator (vocab 35000).
+const std::map<std::string, std::string>& preset_configs() {
+  static const std::string deberta =
+      R"("model_type": "deberta-v2", "vocab_size": 64100, "max_position_embeddings": 512, "relative_attention": true,
+         "position_buckets": 256, "norm_rel_ebd": "layer_norm", "share_att_key": true, "pos_att_type": ["p2c", "c2p"],
+         "position_biased_input": false, "type_vocab_size": 0, "layer_norm_eps": 1e-7, "max_relative_positions": -1)";
+  static const std::map<std::string, std::string> presets = {
+      {"xsmall", "{" + deberta + R"(, "hidden_size": 384, "num_hidden_layers": 12, "num_attention_heads": 6,
+                                     "intermediate_size": 1536})"},
+      {"small", "{" + deberta + R"(, "hidden_size": 768, "num_hidden_layers": 6, "num_attention_heads": 12,
+                                    "intermediate_size": 3072})"},
+      {"base", "{" + deberta + R"(, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
+                                   "intermediate_size": 3072})"},
+      {"xlarge", "{" + deberta + R"(, "hidden_size": 1536, "num_hidden_layers": 24, "num_attention_heads": 24,
+                                     "intermediate_size": 6144})"},
+      {"kcbert-base", R"({"model_type": "bert", "vocab_size": 30000, "hidden_size": 768, "num_hidden_layers": 12,
+                          "num_attention_heads": 12, "intermediate_size": 3072, "max_position_embeddings": 300,
+                          "type_vocab_size": 2, "layer_norm_eps": 1e-12, "pad_token_id": 0})"},
+      {"koelectra-base-v3", R"({"model_type": "electra", "vocab_size": 35000, "embedding_size": 768,
+                                "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
+                                "intermediate_size": 3072, "max_position_embeddings": 512, "type_vocab_size": 2,
+                                "layer_norm_eps": 1e-12, "pad_token_id": 0})"}};
+  return presets;
 }
+
+std::string preset_names() {
+  std::string names;
+  for (const auto& [name, text] : preset_configs()) names += (names.empty() ? "" : ", ") + name;
+  return names;
+}
+
+}  // namespace
+
+DebertaConfig bench_preset_config(const std::string& preset) {
+  const auto it = preset_configs().find(preset);
+  if (it == preset_configs().end())
+    throw std::invalid_argument("unknown --preset '" + preset + "' (" + preset_names() + ")");
+  return parse_config(it->second, "bench --preset " + preset);
+}
+
+namespace {
 
 // Forward matmul FLOPs of backbone, pooler and classifier, as bench_ref.py counts them.
 double forward_flops(const DebertaConfig& c, int64_t batch, int64_t seq_len) {
   const double h = c.hidden_size, i = c.intermediate_size, layers = c.num_hidden_layers;
+  if (!c.relative_attention) {
+    // Absolute positions: the projections, the FFN, QK^T and PV; ELECTRA's
+    // embeddings_project where the embedding is narrower.
+    const double per_token = 8 * h * h + 4 * h * i + 4 * seq_len * h;
+    const double project = c.embedding_size != c.hidden_size ? 2.0 * c.embedding_size * h : 0.0;
+    return batch * seq_len * (layers * per_token + project) + batch * 2 * h * h + batch * 2 * h * c.num_labels();
+  }
   const double span = c.position_buckets > 0 ? c.position_buckets : seq_len;
   const double att_span = c.position_buckets > 0 ? std::min(2 * span, 2.0 * seq_len) : 2.0 * seq_len;
   const double per_token = 8 * h * h + 4 * h * i + 4 * seq_len * h + 2 * 2 * att_span * h;
@@ -232,8 +262,10 @@ void print(const nlohmann::ordered_json& result, bool json, std::ostream& out) {
 }
 
 // Full-length random sequences, as bench_ref.py builds them.
-ModelInputs random_inputs(const BenchOptions& options) {
-  auto ids = torch::randint(5, 64000, {options.batch, options.seq_len}, torch::kLong);
+ModelInputs random_inputs(const BenchOptions& options, const DebertaConfig& config) {
+  // Ids above the special tokens of every family's vocabulary.
+  auto ids =
+      torch::randint(5, std::min<int64_t>(64000, config.vocab_size), {options.batch, options.seq_len}, torch::kLong);
   ids.select(1, 0).fill_(1);
   // No padding, and the model is told so: a collated batch says the same.
   return {ids, torch::ones_like(ids), torch::zeros_like(ids), /*may_have_padding=*/false};
@@ -248,10 +280,13 @@ void bench_fixed_shape(const BenchOptions& options, std::ostream& out) {
   if (options.warmup < 0 || options.iterations < 1)
     throw std::invalid_argument("bench needs --warmup >= 0 and --iters >= 1");
   torch::manual_seed(0);
-  const auto config = preset_config(options.preset);
+  const auto config = bench_preset_config(options.preset);
+  if (config.max_input_length() > 0 && options.seq_len > config.max_input_length())
+    throw std::invalid_argument(fmt::format("bench --preset {} takes --seq-len up to {}, its absolute positions",
+                                            options.preset, config.max_input_length()));
   Model model = new_model(config, placement(options));
-  const Batch batch =
-      to_device(Batch{random_inputs(options), torch::randint(0, 2, {options.batch}, torch::kLong)}, model.device);
+  const Batch batch = to_device(
+      Batch{random_inputs(options, config), torch::randint(0, 2, {options.batch}, torch::kLong)}, model.device);
 
   std::vector<double> seconds;
   double flops = 0;
@@ -330,7 +365,7 @@ void bench_epoch(const BenchOptions& options, std::ostream& out) {
   if (train.encodings.empty()) throw std::runtime_error("bench: the " + task.name + " training split is empty");
 
   torch::manual_seed(0);
-  auto config = preset_config(options.preset);
+  auto config = bench_preset_config(options.preset);
   if (tokenizer.vocab_size() > config.vocab_size)
     throw std::runtime_error(fmt::format("bench: the tokenizer of {} has {} ids, more than the preset's {}",
                                          tokenizer_dir, tokenizer.vocab_size(), config.vocab_size));

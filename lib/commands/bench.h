@@ -6,6 +6,8 @@
 #include <ostream>
 #include <string>
 
+#include "model/config.h"
+
 namespace deberta {
 
 // The default of --max-examples: enough batches for a stable figure, and a
@@ -33,6 +35,10 @@ struct BenchOptions {
   int64_t max_examples = kDefaultEpochExamples;  // 0: the whole training split
   bool group_by_length = true;
 };
+
+// The config of a --preset (xsmall, small, base, xlarge, kcbert-base,
+// koelectra-base-v3); throws std::invalid_argument naming them all otherwise.
+DebertaConfig bench_preset_config(const std::string& preset);
 
 // Runs the mode on random weights and prints examples/s, tokens/s and GFLOP/s
 // (FLOPs counted as ../shared/reference/bench_ref.py counts them; training

@@ -95,6 +95,10 @@ Scorer load_scorer(TaskSpec task, const std::string& model_dir, int64_t max_seq_
     max_seq_len = settings.max_seq_len;
     from = run_config + " (training.max_seq_len)";
   }
+  if (const int64_t limit = model.config.max_input_length(); limit > 0 && max_seq_len > limit) {
+    max_seq_len = limit;
+    from = "config.json's max_position_embeddings";
+  }
   return Scorer{std::move(task), std::move(model), std::move(tokenizer), run_config, run, settings, max_seq_len, from};
 }
 

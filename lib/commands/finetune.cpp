@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -78,7 +79,13 @@ struct Job {
   bool pretrained() const {
     return !settings.from_scratch && (!builtin_model() || has_checkpoint_weights(builtin_model_dir()));
   }
-  int64_t max_seq_len() const { return settings.max_seq_len > 0 ? settings.max_seq_len : task.max_seq_len; }
+  // The model's absolute positions bound it, as a tokenizer's
+  // model_max_length does for transformers' users (0: no bound).
+  int64_t position_limit = 0;
+  int64_t wanted_seq_len() const { return settings.max_seq_len > 0 ? settings.max_seq_len : task.max_seq_len; }
+  int64_t max_seq_len() const {
+    return position_limit > 0 ? std::min(wanted_seq_len(), position_limit) : wanted_seq_len();
+  }
 };
 
 // `may_download`: false for a plan (a suite's dry run), which reads a Hub
@@ -132,6 +139,8 @@ Job resolve_job(const FinetuneOptions& options, bool may_download) {
   job.run_dir = !o.output_dir.empty()
                     ? o.output_dir
                     : fmt::format("runs/{}-{}-seed{}", job.task.name, job.model_name, job.settings.seed);
+  const std::string config_path = (fs::path(job.source_dir()) / "config.json").string();
+  if (fs::exists(config_path)) job.position_limit = load_config(config_path).max_input_length();
   job.device = resolve_device(o.device);
   job.device_name = device_description(job.device);
   return job;
@@ -189,6 +198,9 @@ struct EncodedData {
 EncodedData encode_job_data(const Job& job, const std::vector<SplitData>& splits, const Tokenizer& tokenizer,
                             std::ostream& log) {
   const std::string cache_dir = feature_cache_dir();
+  if (job.max_seq_len() < job.wanted_seq_len())
+    log << fmt::format("max_seq_len {} cut to {}: the model's absolute positions allow no more\n", job.wanted_seq_len(),
+                       job.max_seq_len());
   EncodedData data;
   for (const auto& split : splits) {
     EncodeOptions encode;
@@ -316,9 +328,15 @@ nlohmann::ordered_json results_record(const Job& job, Model& model, const Traine
                                       const std::map<std::string, double>& test, const nlohmann::ordered_json& data,
                                       int threads, int world_size) {
   int64_t embedding_parameters = 0, encoder_parameters = 0;
+  const std::string prefix = model.config.backbone_prefix();
+  const auto under = [&prefix](const std::string& name, const std::vector<std::string>& parts) {
+    for (const auto& part : parts)
+      if (name.rfind(prefix + part, 0) == 0) return true;
+    return false;
+  };
   for (const auto& [name, tensor] : model_tensors(model.module())) {
-    if (name.rfind("deberta.embeddings.", 0) == 0) embedding_parameters += tensor.numel();
-    if (name.rfind("deberta.encoder.", 0) == 0) encoder_parameters += tensor.numel();
+    if (under(name, DebertaConfig::embedding_parts())) embedding_parameters += tensor.numel();
+    if (under(name, DebertaConfig::encoder_parts())) encoder_parameters += tensor.numel();
   }
   const TrainSettings& settings = job.settings;
   nlohmann::ordered_json results;
@@ -405,8 +423,7 @@ std::string run_finetune(const FinetuneOptions& options, std::ostream& log) {
   const TaskSpec& task = job.task;
   const TrainSettings& settings = job.settings;
   const std::string metrics_path = run_layout::path(job.run_dir, run_layout::kMetrics);
-  if (job.resuming && run_layout::is_finished(job.run_dir))
-    throw std::runtime_error(job.run_dir + ": the run has finished (results.json exists); nothing to resume");
+  if (job.resuming) run_layout::refuse_finished(job.run_dir);
   const std::vector<SplitData> splits = load_job_data(job);
   const Tokenizer tokenizer = load_tokenizer(job.source_dir());
   const int64_t pad_id = tokenizer.special_tokens().pad.id;

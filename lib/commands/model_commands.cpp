@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -30,6 +31,16 @@ int64_t count_parameters(const TensorMap& tensors, const std::string& prefix) {
   return total;
 }
 
+// The family's usual name, for info.
+std::string family_name(const std::string& model_type) {
+  static const std::map<std::string, std::string> names = {
+      {"deberta-v2", "DeBERTa-v2/v3"}, {"bert", "BERT"},
+      {"electra", "ELECTRA"},          {"roberta", "RoBERTa"},
+      {"xlm-roberta", "XLM-RoBERTa"},  {"distilbert", "DistilBERT"}};
+  const auto it = names.find(model_type);
+  return it == names.end() ? model_type : it->second;
+}
+
 std::string millions(int64_t count) { return fmt::format("{:.2f}M ({})", count / 1e6, count); }
 
 nlohmann::json encoding_json(const Encoding& e) {
@@ -44,25 +55,38 @@ void print_model_info(const std::string& model, const std::string& device, std::
   const std::string& model_dir = source.dir;
   const Checkpoint checkpoint = read_checkpoint(model_dir);
   const DebertaConfig& c = checkpoint.config;
-  const bool prefixed = count_parameters(checkpoint.tensors, "deberta.") > 0;
-  const std::string backbone = prefixed ? "deberta." : "";
-  const int64_t embeddings = count_parameters(checkpoint.tensors, backbone + "embeddings.");
-  const int64_t encoder = count_parameters(checkpoint.tensors, backbone + "encoder.");
+  const bool prefixed = count_parameters(checkpoint.tensors, c.backbone_prefix()) > 0;
+  const std::string backbone = prefixed ? c.backbone_prefix() : "";
+  int64_t embeddings = 0, encoder = 0;
+  for (const auto& part : DebertaConfig::embedding_parts())
+    embeddings += count_parameters(checkpoint.tensors, backbone + part);
+  for (const auto& part : DebertaConfig::encoder_parts())
+    encoder += count_parameters(checkpoint.tensors, backbone + part);
+  // A head is there when classifier.* is; its pooler is DeBERTa's pooler.*
+  // or BERT's pooler inside the backbone (bare names: the same pooler.*).
+  const int64_t classifier =
+      count_parameters(checkpoint.tensors, "classifier.") + count_parameters(checkpoint.tensors, "pre_classifier.");
+  const std::string pooler = c.is_deberta() ? "pooler." : c.model_type == "bert" ? backbone + "pooler." : "";
   const int64_t head =
-      count_parameters(checkpoint.tensors, "pooler.") + count_parameters(checkpoint.tensors, "classifier.");
+      classifier > 0 ? classifier + (pooler.empty() ? 0 : count_parameters(checkpoint.tensors, pooler)) : 0;
   if (source.from_hub()) {
     out << fmt::format("model:               {}@{} (commit {})\n", source.hub_id, source.revision, source.commit);
     out << fmt::format("files:               {}\n", model_dir);
   } else {
     out << fmt::format("model:               {}\n", model_dir);
   }
+  out << fmt::format("family:              {} (model_type {})\n", family_name(c.model_type), c.model_type);
   out << fmt::format("weights:             {}\n", checkpoint.weights_file);
   out << fmt::format("shape:               hidden {}, {} layers, {} heads, intermediate {}, embedding {}\n",
                      c.hidden_size, c.num_hidden_layers, c.num_attention_heads, c.intermediate_size, c.embedding_size);
   out << fmt::format("vocab_size (config): {}\n", c.vocab_size);
-  out << fmt::format("positions:           relative {} (buckets {}, max_relative {}, {}), absolute {}\n",
-                     c.relative_attention ? "yes" : "no", c.position_buckets, c.max_relative(),
-                     fmt::join(c.pos_att_type, "+"), c.position_biased_input ? "yes" : "no");
+  if (c.is_deberta())
+    out << fmt::format("positions:           relative {} (buckets {}, max_relative {}, {}), absolute {}\n",
+                       c.relative_attention ? "yes" : "no", c.position_buckets, c.max_relative(),
+                       fmt::join(c.pos_att_type, "+"), c.position_biased_input ? "yes" : "no");
+  else
+    out << fmt::format("positions:           absolute, {} (from {})\n", c.max_position_embeddings,
+                       c.positions_after_padding() ? c.pad_token_id + 1 : 0);
   out << fmt::format("token types:         {}\n", c.type_vocab_size);
   // "Backbone" means the encoder alone, as in the model card and results.json.
   out << fmt::format("parameters:          backbone (encoder) {} + embeddings {} = {}\n", millions(encoder),
@@ -136,7 +160,12 @@ void run_forward(const ForwardOptions& options, std::ostream& log) {
   if (inputs.input_ids.min().item<int64_t>() < 0 || inputs.input_ids.max().item<int64_t>() >= vocab)
     throw std::runtime_error(
         fmt::format("{}: input_ids must lie in [0, {}) (vocab_size of config.json)", options.inputs_path, vocab));
-  if (model.config.type_vocab_size > 0 && inputs.token_type_ids.defined() &&
+  if (const int64_t limit = model.config.max_input_length(); limit > 0 && inputs.input_ids.size(1) > limit)
+    throw std::runtime_error(
+        fmt::format("{}: input_ids have {} tokens, more than the {} the model's absolute positions "
+                    "allow (max_position_embeddings of config.json)",
+                    options.inputs_path, inputs.input_ids.size(1), limit));
+  if (model.config.type_vocab_size > 1 && inputs.token_type_ids.defined() &&
       (inputs.token_type_ids.min().item<int64_t>() < 0 ||
        inputs.token_type_ids.max().item<int64_t>() >= model.config.type_vocab_size))
     throw std::runtime_error(fmt::format("{}: token_type_ids must lie in [0, {}) (type_vocab_size of config.json)",

@@ -30,6 +30,7 @@
 #include "util/atomic_file.h"
 #include "util/json_file.h"
 #include "util/resources.h"
+#include "util/text.h"
 
 namespace fs = std::filesystem;
 
@@ -72,6 +73,8 @@ Job resolve_job(const PretrainOptions& options) {
                                   ": the inputs and settings come from the run directory; give no other run flags");
     const auto inputs_path = (fs::path(o.resume_dir) / kInputs).string();
     if (!fs::exists(inputs_path)) throw std::runtime_error(inputs_path + ": no such file; is it a pretrain run?");
+    // Before, a finished run was silently pre-trained again from step 0.
+    run_layout::refuse_finished(o.resume_dir);
     const auto saved = read_json_file(inputs_path);
     try {
       o.corpus = saved.at("corpus").get<std::vector<std::string>>();
@@ -101,6 +104,11 @@ Job resolve_job(const PretrainOptions& options) {
                                   : !o.model_config.empty() ? o.model_config
                                                             : (fs::path(builtin_model_dir()) / "config.json").string();
   job.discriminator = load_config(config_path);
+  // Replaced token detection is built for DeBERTa's modules only.
+  if (!job.discriminator.is_deberta())
+    throw std::invalid_argument(config_path +
+                                ": model_type: pretrain builds DeBERTa-v2/v3 (replaced token detection); " +
+                                json_quoted(job.discriminator.model_type) + " is fine-tuned only");
   apply_model_overrides(job.discriminator, job.settings);
   job.generator = generator_config(job.discriminator, job.pretrain.generator_layers);
   job.tokenizer_dir = !o.tokenizer_dir.empty()        ? o.tokenizer_dir

@@ -75,8 +75,9 @@ Suite read_suite(const std::string& path) {
             "(OWNER/NAME[@REVISION])");
       for (const auto& field : model) {
         const std::string key = field.first.as<std::string>();
-        if (key != "name" && key != "path" && key != "id" && key != "set")
-          bad(path, field.first, fmt::format("models: unknown field '{}'; valid fields: name, path, id, set", key));
+        if (key != "name" && key != "path" && key != "id" && key != "set" && key != "recipe")
+          bad(path, field.first,
+              fmt::format("models: unknown field '{}'; valid fields: name, path, id, recipe, set", key));
       }
       const std::string name = model["name"].as<std::string>();
       std::string source;
@@ -90,7 +91,8 @@ Suite read_suite(const std::string& path) {
         // so, not be looked up on the Hub.
         if (source != "builtin" && parse_hub_model_id(source)) source = "./" + source;
       }
-      suite.models.push_back({name, source, read_settings(path, model["set"], "models." + name + ".set")});
+      suite.models.push_back({name, source, read_settings(path, model["set"], "models." + name + ".set"),
+                              model["recipe"] ? model["recipe"].as<std::string>() : ""});
     }
     if (!root["tasks"] || !root["tasks"].IsSequence() || root["tasks"].size() == 0)
       throw std::runtime_error(path + ": tasks: expected a list of task names");
@@ -137,7 +139,7 @@ std::string run_suite(const SuiteOptions& options, const FinetuneJobs& jobs, std
         run.task = task;
         run.model_dir = model.path == "builtin" ? "" : model.path;
         run.model_name = model.name;
-        run.recipe = suite.recipe;
+        run.recipe = !model.recipe.empty() ? model.recipe : suite.recipe;
         run.set_assignments = assignments(suite, model, task);
         run.data_dir = suite.data_dir;
         run.seed = seed;

@@ -18,6 +18,7 @@ struct SuiteModel {
   std::string name;  // the row of the table
   std::string path;  // a model directory, a Hub model id (OWNER/NAME[@REVISION]), or "builtin" for the built-in model
   std::map<std::string, std::string> settings;  // --set for this model's runs, after the suite's
+  std::string recipe;                           // empty: the suite's recipe
 };
 
 // A suite file (configs/suites/<name>.yaml), checked when read.

@@ -24,4 +24,8 @@ bool is_finished(const std::string& run_dir);
 // Whether the run can be resumed (checkpoint-last/trainer_state.json exists).
 bool has_resume_state(const std::string& run_dir);
 
+// For --resume: throws std::runtime_error, one line naming the directory,
+// when the run has finished, so that no command trains a finished run again.
+void refuse_finished(const std::string& run_dir);
+
 }  // namespace deberta::run_layout

@@ -260,6 +260,34 @@ std::string escape_markdown(std::string text) {
   return out;
 }
 
+// Our row reproduces a published one when the suite named the model as the
+// card does (case aside: "KcBERT-Base" and "kcbert-base" are one model).
+bool reproduces(const Row& ours, const Row& reference) {
+  const auto lower = [](std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  return !ours.reference && reference.reference && lower(ours.model_name) == lower(reference.model_name);
+}
+
+// The rows in display order: each reference row followed by our rows that
+// reproduce it, then our other rows.
+std::vector<Row> display_order(const std::vector<Row>& refs, const std::vector<Row>& ours) {
+  std::vector<Row> out;
+  std::vector<bool> placed(ours.size(), false);
+  for (const auto& ref : refs) {
+    out.push_back(ref);
+    for (size_t i = 0; i < ours.size(); ++i)
+      if (reproduces(ours[i], ref)) {
+        out.push_back(ours[i]);
+        placed[i] = true;
+      }
+  }
+  for (size_t i = 0; i < ours.size(); ++i)
+    if (!placed[i]) out.push_back(ours[i]);
+  return out;
+}
+
 std::string render_markdown(const std::vector<Row>& refs, const std::vector<Row>& ours,
                             const std::vector<std::string>& notes) {
   std::vector<std::vector<std::string>> lines;
@@ -275,10 +303,22 @@ std::string render_markdown(const std::vector<Row>& refs, const std::vector<Row>
     }
     lines.push_back(line);
   };
-  for (const auto& row : refs) add(row);
-  if (!refs.empty()) lines.push_back(std::vector<std::string>(header.size(), ""));
-  if (!refs.empty()) lines.back()[0] = "Ours (deberta-bench)";
-  for (const auto& row : ours) add(row);
+  // Our reproduction of a published row goes right under it; the rest of
+  // ours (other models, or no reference) follow the separator.
+  const std::vector<Row> rows = display_order(refs, ours);
+  size_t rest = 0;  // the first of our rows that reproduces no published one
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (rows[i].reference) {
+      rest = i + 1;
+      while (rest < rows.size() && reproduces(rows[rest], rows[i])) ++rest;
+    }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i == rest && !refs.empty()) {
+      lines.push_back(std::vector<std::string>(header.size(), ""));
+      lines.back()[0] = "Ours (deberta-bench)";
+    }
+    add(rows[i]);
+  }
 
   std::vector<size_t> widths(header.size(), 3);
   for (const auto& line : lines)
@@ -418,9 +458,9 @@ std::string render_table(const std::vector<RunResult>& runs, const std::optional
     case TableFormat::markdown:
       return render_markdown(refs, ours, notes);
     case TableFormat::csv:
-      return render_csv(all);
+      return render_csv(display_order(refs, ours));
     case TableFormat::json:
-      return render_json(reference, all, notes);
+      return render_json(reference, display_order(refs, ours), notes);
   }
   return "";
 }

@@ -65,7 +65,6 @@ bool contains(const std::vector<std::string>& files, const std::string& name) {
 
 constexpr const char* kWeightsFiles[] = {"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
                                          "pytorch_model.bin.index.json"};
-constexpr const char* kTokenizerFiles[] = {"spm.model", "tokenizer.json"};
 
 }  // namespace
 
@@ -188,10 +187,11 @@ std::vector<std::string> hub_files_needed(const std::vector<std::string>& availa
   std::vector<std::string> needed;
   if (!contains(available, "config.json")) throw std::runtime_error(source + ": no config.json");
   needed.push_back("config.json");
-  if (!contains(available, "spm.model") && !contains(available, "tokenizer.json"))
-    throw std::runtime_error(source + ": no tokenizer (spm.model or tokenizer.json)");
-  for (const char* file : kTokenizerFiles)
-    if (contains(available, file)) needed.push_back(file);
+  for (const auto& file : hub_tokenizer_files(available)) needed.push_back(file);
+  if (needed.size() == 1)
+    throw std::runtime_error(source +
+                             ": no tokenizer (spm.model, tokenizer.json, sentencepiece.bpe.model, vocab.txt, or "
+                             "KoBERT's tokenizer_78b3253a26.model with vocab.txt)");
   for (const auto& file : hub_optional_files())
     if (contains(available, file)) needed.push_back(file);
   for (const char* file : kWeightsFiles)
@@ -241,6 +241,18 @@ std::vector<std::string> HubCacheRepo::missing_files(const std::string& commit, 
       if (!contains(available, file) && !fs::exists(fs::path(dir_) / ".no_exist" / commit / file, error))
         missing.push_back(file);
   return missing;
+}
+
+std::vector<std::string> hub_tokenizer_files(const std::vector<std::string>& available) {
+  // In the order load_tokenizer picks a family when tokenizer_config.json
+  // names none, and the file it then reads: KoBERT's pair, DeBERTa's
+  // spm.model, XLM-R's sentencepiece.bpe.model, tokenizer.json (team-lucid's
+  // only tokenizer), then vocab.txt (KcBERT and KoELECTRA ship only that).
+  if (contains(available, "tokenizer_78b3253a26.model") && contains(available, "vocab.txt"))
+    return {"tokenizer_78b3253a26.model", "vocab.txt"};
+  for (const char* file : {"spm.model", "sentencepiece.bpe.model", "tokenizer.json", "vocab.txt"})
+    if (contains(available, file)) return {file};
+  return {};
 }
 
 const std::vector<std::string>& hub_optional_files() {

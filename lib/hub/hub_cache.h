@@ -87,14 +87,20 @@ class HubCacheRepo {
 };
 
 // The files of a checkpoint the harness reads, chosen from those a
-// repository or snapshot has: config.json; the tokenizer (spm.model and/or
-// tokenizer.json, with tokenizer_config.json, special_tokens_map.json and
-// added_tokens.json where present); the weights in the order a directory is
+// repository or snapshot has: config.json; the tokenizer (hub_tokenizer_files,
+// with tokenizer_config.json, special_tokens_map.json and added_tokens.json
+// where present); the weights in the order a directory is
 // read (model.safetensors, its index, pytorch_model.bin, its index). The
 // shards an index names come later, once the index is read. Throws
 // std::runtime_error naming `source` when config.json, a tokenizer or the
 // weights are missing.
 std::vector<std::string> hub_files_needed(const std::vector<std::string>& available, const std::string& source);
+
+// The one tokenizer a repository's files give, as load_tokenizer reads it:
+// KoBERT's tokenizer_78b3253a26.model with vocab.txt, else the first of
+// spm.model, sentencepiece.bpe.model, tokenizer.json and vocab.txt. Empty
+// when there is none.
+std::vector<std::string> hub_tokenizer_files(const std::vector<std::string>& available);
 
 // The files a sharded checkpoint's index (model.safetensors.index.json or
 // pytorch_model.bin.index.json, its text) names, in order, without repeats.

@@ -189,8 +189,11 @@ void write_checkpoint_files(const std::string& dir, const std::string& config_js
     write_safetensors((temp / "model.safetensors").string(), tensors);
     for (const auto& [name, bytes] : extra_files) write_text(temp / name, bytes);
     if (!tokenizer_source_dir.empty()) {
+      // Every tokenizer file load_tokenizer reads: DeBERTa's spm.model, the
+      // WordPiece vocab.txt, XLM-R's and KoBERT's SentencePiece models.
       for (const char* name :
-           {"spm.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"}) {
+           {"spm.model", "vocab.txt", "sentencepiece.bpe.model", "tokenizer_78b3253a26.model", "tokenizer.json",
+            "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"}) {
         const fs::path source = fs::path(tokenizer_source_dir) / name;
         if (!fs::exists(source, error)) continue;
         fs::copy_file(source, temp / name, error);

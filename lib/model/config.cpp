@@ -45,6 +45,14 @@ void read(const nlohmann::json& j, const char* key, T& out, const std::string& s
   }
 }
 
+// A dropout that null leaves unset (the family's default applies).
+void read_optional(const nlohmann::json& j, const char* key, std::optional<double>& out, const std::string& source) {
+  if (!j.contains(key) || j.at(key).is_null()) return;
+  double value = 0;
+  read(j, key, value, source);
+  out = value;
+}
+
 template <typename T>
 void read_required(const nlohmann::json& j, const char* key, T& out, const std::string& source) {
   if (!j.contains(key) || j.at(key).is_null()) fail(source, key, "required field is missing");
@@ -93,36 +101,16 @@ std::vector<std::string> read_labels(const nlohmann::json& j, const std::string&
   return labels;
 }
 
-}  // namespace
-
-bool DebertaConfig::has_c2p() const {
-  return std::find(pos_att_type.begin(), pos_att_type.end(), "c2p") != pos_att_type.end();
-}
-
-bool DebertaConfig::has_p2c() const {
-  return std::find(pos_att_type.begin(), pos_att_type.end(), "p2c") != pos_att_type.end();
-}
-
-bool DebertaConfig::norm_rel_embeddings() const {
-  const auto kinds = split_lowered(norm_rel_ebd, '|');
-  return std::find(kinds.begin(), kinds.end(), "layer_norm") != kinds.end();
-}
-
-DebertaConfig parse_config(const std::string& json_text, const std::string& source) {
-  const nlohmann::json j = parse_json(json_text, source);
-  if (!j.is_object()) throw std::runtime_error(source + ": not a JSON object");
-
-  DebertaConfig c;
-  c.source = j;
-  if (j.contains("model_type") && j.at("model_type").is_string()) {
-    const auto type = j.at("model_type").get<std::string>();
-    if (type != "deberta-v2") fail(source, "model_type", json_quoted(type) + " is not supported (expected deberta-v2)");
-  }
+void read_shape(const nlohmann::json& j, DebertaConfig& c, const std::string& source) {
   read_required(j, "vocab_size", c.vocab_size, source);
   read_required(j, "hidden_size", c.hidden_size, source);
   read_required(j, "num_hidden_layers", c.num_hidden_layers, source);
   read_required(j, "num_attention_heads", c.num_attention_heads, source);
   read_required(j, "intermediate_size", c.intermediate_size, source);
+}
+
+void read_deberta(const nlohmann::json& j, DebertaConfig& c, const std::string& source) {
+  read_shape(j, c, source);
   read(j, "embedding_size", c.embedding_size, source);
   read(j, "hidden_act", c.hidden_act, source);
   read(j, "hidden_dropout_prob", c.hidden_dropout_prob, source);
@@ -144,13 +132,7 @@ DebertaConfig parse_config(const std::string& json_text, const std::string& sour
   read(j, "pooler_hidden_size", c.pooler_hidden_size, source);
   read(j, "pooler_dropout", c.pooler_dropout, source);
   read(j, "pooler_hidden_act", c.pooler_hidden_act, source);
-  if (j.contains("cls_dropout") && !j.at("cls_dropout").is_null()) {
-    double value = 0;
-    read(j, "cls_dropout", value, source);
-    c.cls_dropout = value;
-  }
-  if (j.contains("problem_type") && j.at("problem_type").is_string())
-    c.problem_type = j.at("problem_type").get<std::string>();
+  read_optional(j, "cls_dropout", c.cls_dropout, source);
 
   // pos_att_type: a list, or the legacy "p2c|c2p" string.
   if (j.contains("pos_att_type") && !j.at("pos_att_type").is_null()) {
@@ -170,6 +152,130 @@ DebertaConfig parse_config(const std::string& json_text, const std::string& sour
     for (const auto& type : c.pos_att_type)
       if (type != "c2p" && type != "p2c") fail(source, "pos_att_type", "unknown attention type " + json_quoted(type));
   }
+}
+
+// BERT, ELECTRA, RoBERTa and XLM-R: transformers' BertConfig fields, with
+// its defaults (ELECTRA's embedding_size 128, RoBERTa's padding id 1).
+void read_bert_like(const nlohmann::json& j, DebertaConfig& c, const std::string& source) {
+  const bool roberta = c.positions_after_padding();
+  c.type_vocab_size = 2;
+  c.layer_norm_eps = 1e-12;
+  c.pad_token_id = roberta ? 1 : 0;
+  c.embedding_size = c.model_type == "electra" ? 128 : 0;
+  read_shape(j, c, source);
+  if (c.model_type == "electra") read(j, "embedding_size", c.embedding_size, source);
+  read(j, "hidden_act", c.hidden_act, source);
+  read(j, "hidden_dropout_prob", c.hidden_dropout_prob, source);
+  read(j, "attention_probs_dropout_prob", c.attention_probs_dropout_prob, source);
+  read(j, "max_position_embeddings", c.max_position_embeddings, source);
+  read(j, "type_vocab_size", c.type_vocab_size, source);
+  read(j, "initializer_range", c.initializer_range, source);
+  read(j, "layer_norm_eps", c.layer_norm_eps, source);
+  read(j, "pad_token_id", c.pad_token_id, source);
+  read_optional(j, "classifier_dropout", c.cls_dropout, source);
+  if (roberta && c.max_position_embeddings <= c.pad_token_id + 1)
+    fail(source, "max_position_embeddings", "must exceed pad_token_id + 1 (positions start after the padding id)");
+}
+
+// DistilBERT's own names (dim, n_layers, ...), read into the common fields.
+void read_distilbert(const nlohmann::json& j, DebertaConfig& c, const std::string& source) {
+  c.hidden_size = 768;
+  c.num_hidden_layers = 6;
+  c.num_attention_heads = 12;
+  c.intermediate_size = 4 * 768;
+  c.type_vocab_size = 0;
+  c.layer_norm_eps = 1e-12;  // fixed in transformers' DistilBERT, not in its config
+  c.cls_dropout = 0.2;
+  read_required(j, "vocab_size", c.vocab_size, source);
+  read(j, "dim", c.hidden_size, source);
+  read(j, "n_layers", c.num_hidden_layers, source);
+  read(j, "n_heads", c.num_attention_heads, source);
+  read(j, "hidden_dim", c.intermediate_size, source);
+  read(j, "activation", c.hidden_act, source);
+  read(j, "dropout", c.hidden_dropout_prob, source);
+  read(j, "attention_dropout", c.attention_probs_dropout_prob, source);
+  read(j, "max_position_embeddings", c.max_position_embeddings, source);
+  read(j, "initializer_range", c.initializer_range, source);
+  read(j, "pad_token_id", c.pad_token_id, source);
+  double seq_classif_dropout = *c.cls_dropout;
+  read(j, "seq_classif_dropout", seq_classif_dropout, source);
+  c.cls_dropout = seq_classif_dropout;
+  bool sinusoidal = false;
+  read(j, "sinusoidal_pos_embds", sinusoidal, source);
+  if (sinusoidal) fail(source, "sinusoidal_pos_embds", "true is not supported (learned positions only)");
+}
+
+}  // namespace
+
+bool DebertaConfig::has_c2p() const {
+  return std::find(pos_att_type.begin(), pos_att_type.end(), "c2p") != pos_att_type.end();
+}
+
+bool DebertaConfig::has_p2c() const {
+  return std::find(pos_att_type.begin(), pos_att_type.end(), "p2c") != pos_att_type.end();
+}
+
+bool DebertaConfig::norm_rel_embeddings() const {
+  const auto kinds = split_lowered(norm_rel_ebd, '|');
+  return std::find(kinds.begin(), kinds.end(), "layer_norm") != kinds.end();
+}
+
+const char* const kSupportedModelTypes = "deberta-v2, bert, electra, roberta, xlm-roberta, distilbert";
+
+std::string DebertaConfig::backbone_prefix() const {
+  if (model_type == "xlm-roberta") return "roberta.";
+  if (model_type == "deberta-v2") return "deberta.";
+  return model_type + ".";
+}
+
+const std::vector<std::string>& DebertaConfig::embedding_parts() {
+  static const std::vector<std::string> parts = {"embeddings.", "embeddings_project."};
+  return parts;
+}
+
+const std::vector<std::string>& DebertaConfig::encoder_parts() {
+  static const std::vector<std::string> parts = {"encoder.", "transformer."};
+  return parts;
+}
+
+bool DebertaConfig::is_bert_like() const {
+  return model_type == "bert" || model_type == "electra" || model_type == "roberta" || model_type == "xlm-roberta";
+}
+
+int64_t DebertaConfig::max_input_length() const {
+  if (is_deberta()) return 0;
+  return positions_after_padding() ? max_position_embeddings - pad_token_id - 1 : max_position_embeddings;
+}
+
+DebertaConfig parse_config(const std::string& json_text, const std::string& source) {
+  const nlohmann::json j = parse_json(json_text, source);
+  if (!j.is_object()) throw std::runtime_error(source + ": not a JSON object");
+
+  DebertaConfig c;
+  c.source = j;
+  read(j, "model_type", c.model_type, source);
+  // Without model_type a config reads as DeBERTa (older DeBERTa files lack
+  // it); one whose architectures name another family would otherwise fail
+  // later with a list of missing deberta.* tensors.
+  if (!j.contains("model_type") && j.contains("architectures") && j.at("architectures").is_array() &&
+      !j.at("architectures").empty() && j.at("architectures")[0].is_string()) {
+    const std::string architecture = j.at("architectures")[0].get<std::string>();
+    if (architecture.rfind("Deberta", 0) != 0)
+      fail(source, "model_type",
+           "is missing, and architectures names " + json_quoted(architecture) + ": add the model_type (one of " +
+               kSupportedModelTypes + ")");
+  }
+  if (c.model_type == "deberta-v2")
+    read_deberta(j, c, source);
+  else if (c.is_bert_like())
+    read_bert_like(j, c, source);
+  else if (c.model_type == "distilbert")
+    read_distilbert(j, c, source);
+  else
+    fail(source, "model_type",
+         json_quoted(c.model_type) + " is not supported (expected one of " + kSupportedModelTypes + ")");
+  if (j.contains("problem_type") && j.at("problem_type").is_string())
+    c.problem_type = j.at("problem_type").get<std::string>();
   c.labels = read_labels(j, source);
 
   if (c.embedding_size <= 0) c.embedding_size = c.hidden_size;
@@ -199,7 +305,42 @@ void set_labels(DebertaConfig& config, std::vector<std::string> labels) {
   config.labels = std::move(labels);
 }
 
+namespace {
+
+void write_labels(const DebertaConfig& c, nlohmann::json& j) {
+  if (c.problem_type) j["problem_type"] = *c.problem_type;
+  nlohmann::json id2label = nlohmann::json::object(), label2id = nlohmann::json::object();
+  for (size_t i = 0; i < c.labels.size(); ++i) {
+    id2label[std::to_string(i)] = c.labels[i];
+    label2id[c.labels[i]] = i;
+  }
+  j["num_labels"] = c.labels.size();
+  j["id2label"] = id2label;
+  j["label2id"] = label2id;
+}
+
+// The other families keep their file as it was but for what fine-tuning may
+// change: labels and dropout, under the family's own keys.
+nlohmann::json other_family_json(const DebertaConfig& c) {
+  nlohmann::json j = c.source.is_object() ? c.source : nlohmann::json::object();
+  j["model_type"] = c.model_type;
+  if (c.model_type == "distilbert") {
+    j["dropout"] = c.hidden_dropout_prob;
+    j["attention_dropout"] = c.attention_probs_dropout_prob;
+    j["seq_classif_dropout"] = c.classifier_dropout();
+  } else {
+    j["hidden_dropout_prob"] = c.hidden_dropout_prob;
+    j["attention_probs_dropout_prob"] = c.attention_probs_dropout_prob;
+    j["classifier_dropout"] = c.cls_dropout ? nlohmann::json(*c.cls_dropout) : nlohmann::json(nullptr);
+  }
+  write_labels(c, j);
+  return j;
+}
+
+}  // namespace
+
 nlohmann::json config_to_json(const DebertaConfig& c) {
+  if (!c.is_deberta()) return other_family_json(c);
   nlohmann::json j = c.source.is_object() ? c.source : nlohmann::json::object();
   j["model_type"] = "deberta-v2";
   j["vocab_size"] = c.vocab_size;
@@ -232,15 +373,7 @@ nlohmann::json config_to_json(const DebertaConfig& c) {
   j["pooler_dropout"] = c.pooler_dropout;
   j["pooler_hidden_act"] = c.pooler_hidden_act;
   if (c.cls_dropout) j["cls_dropout"] = *c.cls_dropout;
-  if (c.problem_type) j["problem_type"] = *c.problem_type;
-  nlohmann::json id2label = nlohmann::json::object(), label2id = nlohmann::json::object();
-  for (size_t i = 0; i < c.labels.size(); ++i) {
-    id2label[std::to_string(i)] = c.labels[i];
-    label2id[c.labels[i]] = i;
-  }
-  j["num_labels"] = c.labels.size();
-  j["id2label"] = id2label;
-  j["label2id"] = label2id;
+  write_labels(c, j);
   return j;
 }
 

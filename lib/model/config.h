@@ -1,5 +1,7 @@
-// The DeBERTa-v2/v3 configuration: config.json as a plain record.
-// Defaults are those HF's DebertaV2Config and modeling_deberta_v2.py apply.
+// A model's configuration: config.json as a plain record. DeBERTa-v2/v3 is
+// the first family; BERT, ELECTRA, RoBERTa, XLM-R and DistilBERT configs are
+// read into the same fields (DistilBERT's dim, n_layers, ... included), with
+// the defaults that transformers' config class of each family applies.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +13,10 @@
 namespace deberta {
 
 struct DebertaConfig {
+  // config.json's model_type: "deberta-v2" (also when absent), "bert",
+  // "electra", "roberta", "xlm-roberta" or "distilbert".
+  std::string model_type = "deberta-v2";
+
   // Required in config.json: there is no sensible default for a model's shape.
   int64_t vocab_size = 0;
   int64_t hidden_size = 0;
@@ -54,6 +60,24 @@ struct DebertaConfig {
   // struct does not model (architectures, torch_dtype, ...).
   nlohmann::json source = nlohmann::json::object();
 
+  bool is_deberta() const { return model_type == "deberta-v2"; }
+  // The name of the backbone inside transformers' task model ("deberta.",
+  // "bert.", ...; XLM-R's is "roberta."), with its dot.
+  std::string backbone_prefix() const;
+  // BERT, ELECTRA, RoBERTa and XLM-R share one layer structure.
+  bool is_bert_like() const;
+  // RoBERTa and XLM-R number positions from pad_token_id + 1, along the
+  // mask's cumulative sum; the others from 0.
+  bool positions_after_padding() const { return model_type == "roberta" || model_type == "xlm-roberta"; }
+  // The tensor names of the backbone's parts below backbone_prefix(), as the
+  // model card counts them: the embeddings (with ELECTRA's
+  // embeddings_project) and the encoder (DistilBERT's "transformer.").
+  static const std::vector<std::string>& embedding_parts();
+  static const std::vector<std::string>& encoder_parts();
+  // The longest input the absolute positions allow (RoBERTa's start after
+  // the padding id), or 0 for no limit here (DeBERTa, as before).
+  int64_t max_input_length() const;
+
   int64_t num_labels() const { return static_cast<int64_t>(labels.size()); }
   int64_t attention_head_size() const { return hidden_size / num_attention_heads; }
   // The clamp of relative distances: max_relative_positions, or the absolute
@@ -66,6 +90,9 @@ struct DebertaConfig {
   bool norm_rel_embeddings() const;
   double classifier_dropout() const { return cls_dropout.value_or(hidden_dropout_prob); }
 };
+
+// The model_type values this program reads, for messages.
+extern const char* const kSupportedModelTypes;
 
 // Parses config.json text. `source` names the file in error messages.
 // Throws std::runtime_error "<source>: <field>: <problem>" on a missing

@@ -9,25 +9,16 @@
 #include "model/embeddings.h"
 #include "model/encoder.h"
 #include "model/heads.h"
+#include "model/sequence_classifier.h"
 
 namespace deberta {
 
-// A padded batch. token_type_ids may be undefined (all zeros).
-struct ModelInputs {
-  torch::Tensor input_ids;       // [B, L] long
-  torch::Tensor attention_mask;  // [B, L] 0/1
-  torch::Tensor token_type_ids;  // [B, L] long
-  // False when the caller knows that every attention_mask entry is 1: the
-  // encoder then skips the mask without reading the tensor back from the
-  // device. True is always right (a mask of ones changes nothing).
-  bool may_have_padding = true;
-};
-
-class DebertaV2ModelImpl : public torch::nn::Module {
+class DebertaV2ModelImpl : public BackboneImpl {
  public:
   explicit DebertaV2ModelImpl(const DebertaConfig& config);
   // The last hidden state, [B, L, hidden]. `shared_words`: see Embeddings.
   torch::Tensor forward(const ModelInputs& inputs, const torch::Tensor& shared_words = {});
+  torch::Tensor last_hidden_state(const ModelInputs& inputs) override { return forward(inputs); }
 
   const torch::Tensor& word_weight() const { return embeddings->word_weight(); }
 
@@ -37,16 +28,10 @@ class DebertaV2ModelImpl : public torch::nn::Module {
 };
 TORCH_MODULE(DebertaV2Model);
 
-struct ClassifierOutputs {
-  torch::Tensor last_hidden_state;  // [B, L, hidden]
-  torch::Tensor pooled_output;      // [B, hidden]
-  torch::Tensor logits;             // [B, num_labels]
-};
-
-class DebertaV2ForSequenceClassificationImpl : public torch::nn::Module {
+class DebertaV2ForSequenceClassificationImpl : public SequenceClassifierImpl {
  public:
   explicit DebertaV2ForSequenceClassificationImpl(const DebertaConfig& config);
-  ClassifierOutputs forward(const ModelInputs& inputs);
+  ClassifierOutputs forward(const ModelInputs& inputs) override;
 
  private:
   double classifier_dropout_;

@@ -6,13 +6,21 @@
 #include <stdexcept>
 
 #include "io/checkpoint.h"
+#include "model/bert.h"
 #include "model/checkpoint.h"
+#include "model/deberta.h"
+#include "model/distilbert.h"
 
 namespace deberta {
 
 namespace {
 
-bool has_classifier(const TensorMap& tensors) { return tensors.count("classifier.weight") != 0; }
+// Every family's head has tensors under classifier. (ELECTRA's and RoBERTa's
+// classifier.dense and classifier.out_proj, the others' classifier.weight).
+bool has_classifier(const TensorMap& tensors) {
+  const auto it = tensors.lower_bound("classifier.");
+  return it != tensors.end() && it->first.rfind("classifier.", 0) == 0;
+}
 
 // Builds the modules of `config`, with a head when `with_head`; `initialise`
 // draws every parameter as HF does. Fine-tuning initialises even when the
@@ -24,9 +32,9 @@ Model build(DebertaConfig config, const ModelOptions& options, bool with_head, b
   Model model;
   model.config = config;
   if (with_head)
-    model.classifier = DebertaV2ForSequenceClassification(config);
+    model.classifier = make_classifier(config);
   else
-    model.backbone = DebertaV2Model(config);
+    model.backbone = make_backbone(config);
   if (initialise) initialise_weights(model.module(), config.initializer_range);
   model.device = options.device;
   model.precision = options.precision;
@@ -40,6 +48,20 @@ void place(Model& model) {
 }
 
 }  // namespace
+
+SequenceClassifier make_classifier(const DebertaConfig& config) {
+  if (config.model_type == "bert") return as_classifier(std::make_shared<BertForSequenceClassificationImpl>(config));
+  if (config.is_bert_like()) return as_classifier(std::make_shared<FirstTokenClassifierImpl>(config));
+  if (config.model_type == "distilbert")
+    return as_classifier(std::make_shared<DistilBertForSequenceClassificationImpl>(config));
+  return as_classifier(DebertaV2ForSequenceClassification(config).ptr());
+}
+
+Backbone make_backbone(const DebertaConfig& config) {
+  if (config.is_bert_like()) return as_backbone(BertModel(config, /*with_pooler=*/false).ptr());
+  if (config.model_type == "distilbert") return as_backbone(DistilBertModel(config).ptr());
+  return as_backbone(DebertaV2Model(config).ptr());
+}
 
 torch::nn::Module& Model::module() { return has_head() ? static_cast<torch::nn::Module&>(*classifier) : *backbone; }
 
@@ -62,6 +84,7 @@ Model load_model(const std::string& dir, const ModelOptions& options) {
     load.strict = options.strict;
     load.reinit_mismatched_head = options.labels.has_value();
     load.initializer_range = model.config.initializer_range;
+    load.backbone_prefix = model.config.backbone_prefix();
     model.report = load_weights(model.module(), checkpoint.tensors, load);
     model.weights_file = load.source;
   }

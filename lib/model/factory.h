@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "model/config.h"
-#include "model/deberta.h"
+#include "model/sequence_classifier.h"
 #include "model/weights.h"
 #include "runtime/precision.h"
 
@@ -25,13 +25,13 @@ struct ModelOptions {
   // A classifier with these labels ({"score"} for regression), for
   // fine-tuning: the checkpoint's head is kept when it fits, otherwise a fresh
   // one is drawn and reported. Unset: the checkpoint's own head when it has
-  // one (classifier.weight), else the backbone alone.
+  // one (classifier.* tensors), else the backbone alone.
   std::optional<std::vector<std::string>> labels;
   // Applied to config.json before the modules are built: dropout settings,
   // replay's dropout-free model.
   std::function<void(DebertaConfig&)> adjust_config;
   bool strict = false;              // a missing head or an unexpected tensor is an error
-  bool require_classifier = false;  // a checkpoint without classifier.weight is an error
+  bool require_classifier = false;  // a checkpoint without classifier.* tensors is an error
   WeightsSource weights = WeightsSource::kRequired;
   // Where the model lives, and the precision it computes in: autocast over
   // fp32 weights (the weights themselves stay fp32).
@@ -41,9 +41,9 @@ struct ModelOptions {
 
 struct Model {
   DebertaConfig config;
-  DebertaV2ForSequenceClassification classifier{nullptr};  // with a head
-  DebertaV2Model backbone{nullptr};                        // otherwise
-  std::string weights_file;                                // the file the weights came from; empty for a fresh model
+  SequenceClassifier classifier{nullptr};  // with a head, of config.model_type's family
+  Backbone backbone{nullptr};              // otherwise
+  std::string weights_file;                // the file the weights came from; empty for a fresh model
   LoadReport report;
   c10::Device device{c10::kCPU};  // where its parameters are
   Precision precision = Precision::kFp32;
@@ -61,6 +61,10 @@ Model load_model(const std::string& dir, const ModelOptions& options);
 
 // A model of `config` initialised as HF does, in eval mode (benchmark shapes).
 Model new_model(const DebertaConfig& config, const ModelOptions& options = {});
+
+// The family's modules for `config` (config.model_type), not initialised.
+SequenceClassifier make_classifier(const DebertaConfig& config);
+Backbone make_backbone(const DebertaConfig& config);
 
 // Replaces every parameter with the same-named tensor of a checkpoint that
 // this model wrote (checkpoint-last/, checkpoint-best/): names and shapes

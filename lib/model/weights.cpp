@@ -16,14 +16,25 @@ bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-bool is_head(const std::string& name) { return starts_with(name, "pooler.") || starts_with(name, "classifier."); }
+// The head's parameters, which a base checkpoint lacks: DeBERTa's pooler and
+// BERT's (bert.pooler.), DistilBERT's pre_classifier, every classifier.
+bool is_head(const std::string& name) {
+  return starts_with(name, "pooler.") || starts_with(name, "classifier.") || starts_with(name, "pre_classifier.") ||
+         name.find(".pooler.") != std::string::npos;
+}
 
 // Pre-training heads and buffers that a fine-tuning model never reads.
 std::string ignorable_prefix(const std::string& name, bool model_has_head) {
-  for (const char* prefix : {"lm_predictions.", "cls.", "mask_predictions.", "discriminator_predictions."})
+  for (const char* prefix :
+       {"lm_predictions.", "cls.", "mask_predictions.", "discriminator_predictions.", "generator_predictions.",
+        "generator_lm_head.", "lm_head.", "vocab_transform.", "vocab_layer_norm.", "vocab_projector."})
     if (starts_with(name, prefix)) return prefix;
   if (!model_has_head && is_head(name)) return name.substr(0, name.find('.') + 1);
+  // BERT-style base checkpoints carry a pooler that RoBERTa's and ELECTRA's
+  // classifiers and every bare backbone here leave out.
+  if (name.find("pooler.") != std::string::npos) return "pooler.";
   if (ends_with(name, "position_ids")) return "position_ids buffers";
+  if (ends_with(name, "embeddings.token_type_ids")) return "token_type_ids buffers";
   if (ends_with(name, "embeddings.position_embeddings.weight")) return "unused position_embeddings";
   return "";
 }
@@ -31,10 +42,13 @@ std::string ignorable_prefix(const std::string& name, bool model_has_head) {
 std::string shape_text(const torch::Tensor& t) { return fmt::format("[{}]", fmt::join(t.sizes(), ", ")); }
 
 // Renames checkpoint keys to the model's convention: task models prefix the
-// backbone with "deberta.", base checkpoints do not.
-std::string model_name(const std::string& name, bool model_prefixed, bool checkpoint_prefixed) {
-  if (model_prefixed && !checkpoint_prefixed && !is_head(name)) return "deberta." + name;
-  if (!model_prefixed && checkpoint_prefixed && starts_with(name, "deberta.")) return name.substr(8);
+// backbone ("deberta.", "bert.", ...), base checkpoints do not. A bare name
+// gets the prefix only where the model has that parameter: DeBERTa's
+// pooler sits beside the backbone, BERT's inside it.
+std::string model_name(const std::string& name, const std::string& prefix, bool model_prefixed,
+                       bool checkpoint_prefixed, const torch::OrderedDict<std::string, torch::Tensor>& parameters) {
+  if (model_prefixed && !checkpoint_prefixed && parameters.contains(prefix + name)) return prefix + name;
+  if (!model_prefixed && checkpoint_prefixed && starts_with(name, prefix)) return name.substr(prefix.size());
   return name;
 }
 
@@ -52,22 +66,23 @@ std::vector<std::string> LoadReport::describe() const {
 LoadReport load_weights(torch::nn::Module& model, const std::map<std::string, torch::Tensor>& tensors,
                         const LoadOptions& options) {
   auto parameters = model.named_parameters(/*recurse=*/true);
+  const std::string& prefix = options.backbone_prefix;
   bool model_prefixed = false, model_has_head = false;
   for (const auto& item : parameters) {
-    model_prefixed = model_prefixed || starts_with(item.key(), "deberta.");
+    model_prefixed = model_prefixed || starts_with(item.key(), prefix);
     model_has_head = model_has_head || is_head(item.key());
   }
   bool checkpoint_prefixed = false;
-  for (const auto& [name, tensor] : tensors) checkpoint_prefixed = checkpoint_prefixed || starts_with(name, "deberta.");
+  for (const auto& [name, tensor] : tensors) checkpoint_prefixed = checkpoint_prefixed || starts_with(name, prefix);
 
   LoadReport report;
   std::map<std::string, torch::Tensor> renamed;
   for (const auto& [name, tensor] : tensors) {
-    const std::string target = model_name(name, model_prefixed, checkpoint_prefixed);
+    const std::string target = model_name(name, prefix, model_prefixed, checkpoint_prefixed, parameters);
     if (parameters.contains(target)) {
       renamed[target] = tensor;
-    } else if (const auto prefix = ignorable_prefix(target, model_has_head); !prefix.empty()) {
-      ++report.ignored[prefix];
+    } else if (const auto group = ignorable_prefix(target, model_has_head); !group.empty()) {
+      ++report.ignored[group];
     } else {
       report.unexpected.push_back(name);
     }

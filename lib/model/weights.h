@@ -17,6 +17,9 @@ struct LoadOptions {
   // fresh one (fine-tuning a head for another task) instead of failing.
   bool reinit_mismatched_head = false;
   double initializer_range = 0.02;
+  // The backbone's name in the family's task model ("deberta.", "bert.", ...):
+  // base checkpoints name the backbone's tensors without it.
+  std::string backbone_prefix = "deberta.";
 };
 
 struct LoadReport {
@@ -29,10 +32,10 @@ struct LoadReport {
 };
 
 // Copies `tensors` into `model`'s parameters. Accepts task checkpoints
-// (deberta.* names) and base checkpoints (bare names) alike. A missing
+// (deberta.*, bert.*, ... names) and base checkpoints (bare names) alike. A missing
 // backbone tensor or a shape that disagrees with the config is an error
 // (std::runtime_error, one line naming `options.source` and the tensor); a
-// missing pooler or classifier is initialised as HF does (normal with std
+// missing pooler, pre_classifier or classifier is initialised as HF does (normal with std
 // initializer_range, zero bias) unless `options.strict`.
 LoadReport load_weights(torch::nn::Module& model, const std::map<std::string, torch::Tensor>& tensors,
                         const LoadOptions& options);

@@ -23,7 +23,7 @@ Batch to_device(const Batch& batch, const c10::Device& device) {
           batch.share};
 }
 
-Objective classification_objective(DebertaV2ForSequenceClassification model, c10::Device device, Precision precision) {
+Objective classification_objective(SequenceClassifier model, c10::Device device, Precision precision) {
   return [model, device, precision](const Batch& batch) mutable {
     torch::Tensor logits;
     {

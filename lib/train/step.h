@@ -8,7 +8,7 @@
 #include <functional>
 #include <vector>
 
-#include "model/deberta.h"
+#include "model/sequence_classifier.h"
 #include "runtime/precision.h"
 #include "train/optimizer.h"
 #include "train/step_profile.h"
@@ -45,10 +45,10 @@ struct StepResult {
 // The loss of one micro-batch: runs the model on it.
 using Objective = std::function<torch::Tensor(const Batch& batch)>;
 
-// HF's DebertaV2ForSequenceClassification loss: cross-entropy, or MSE for
+// The sequence-classification loss of transformers: cross-entropy, or MSE for
 // one output. The forward runs under autocast at `precision` on `device`
 // (the model's); the loss is computed in fp32.
-Objective classification_objective(DebertaV2ForSequenceClassification model, c10::Device device = c10::kCPU,
+Objective classification_objective(SequenceClassifier model, c10::Device device = c10::kCPU,
                                    Precision precision = Precision::kFp32);
 
 // Called once a step's backward passes are done and before clipping, with
