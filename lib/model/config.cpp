@@ -101,17 +101,14 @@ std::vector<std::string> read_labels(const nlohmann::json& j, const std::string&
   return labels;
 }
 
-void read_shape(const nlohmann::json& j, DebertaConfig& c, const std::string& source) {
+// The shape and the fields that DeBERTa-v2's and BERT's configs share, over
+// the defaults the family has set.
+void read_shape_and_common(const nlohmann::json& j, DebertaConfig& c, const std::string& source) {
   read_required(j, "vocab_size", c.vocab_size, source);
   read_required(j, "hidden_size", c.hidden_size, source);
   read_required(j, "num_hidden_layers", c.num_hidden_layers, source);
   read_required(j, "num_attention_heads", c.num_attention_heads, source);
   read_required(j, "intermediate_size", c.intermediate_size, source);
-}
-
-void read_deberta(const nlohmann::json& j, DebertaConfig& c, const std::string& source) {
-  read_shape(j, c, source);
-  read(j, "embedding_size", c.embedding_size, source);
   read(j, "hidden_act", c.hidden_act, source);
   read(j, "hidden_dropout_prob", c.hidden_dropout_prob, source);
   read(j, "attention_probs_dropout_prob", c.attention_probs_dropout_prob, source);
@@ -120,6 +117,11 @@ void read_deberta(const nlohmann::json& j, DebertaConfig& c, const std::string& 
   read(j, "initializer_range", c.initializer_range, source);
   read(j, "layer_norm_eps", c.layer_norm_eps, source);
   read(j, "pad_token_id", c.pad_token_id, source);
+}
+
+void read_deberta(const nlohmann::json& j, DebertaConfig& c, const std::string& source) {
+  read_shape_and_common(j, c, source);
+  read(j, "embedding_size", c.embedding_size, source);
   read(j, "position_biased_input", c.position_biased_input, source);
   read(j, "relative_attention", c.relative_attention, source);
   read(j, "max_relative_positions", c.max_relative_positions, source);
@@ -162,16 +164,8 @@ void read_bert_like(const nlohmann::json& j, DebertaConfig& c, const std::string
   c.layer_norm_eps = 1e-12;
   c.pad_token_id = roberta ? 1 : 0;
   c.embedding_size = c.model_type == "electra" ? 128 : 0;
-  read_shape(j, c, source);
+  read_shape_and_common(j, c, source);
   if (c.model_type == "electra") read(j, "embedding_size", c.embedding_size, source);
-  read(j, "hidden_act", c.hidden_act, source);
-  read(j, "hidden_dropout_prob", c.hidden_dropout_prob, source);
-  read(j, "attention_probs_dropout_prob", c.attention_probs_dropout_prob, source);
-  read(j, "max_position_embeddings", c.max_position_embeddings, source);
-  read(j, "type_vocab_size", c.type_vocab_size, source);
-  read(j, "initializer_range", c.initializer_range, source);
-  read(j, "layer_norm_eps", c.layer_norm_eps, source);
-  read(j, "pad_token_id", c.pad_token_id, source);
   read_optional(j, "classifier_dropout", c.cls_dropout, source);
   if (roberta && c.max_position_embeddings <= c.pad_token_id + 1)
     fail(source, "max_position_embeddings", "must exceed pad_token_id + 1 (positions start after the padding id)");
