@@ -24,13 +24,15 @@ packages=(libfmt-dev libfmt9 libyaml-cpp-dev libyaml-cpp0.7 libcli11-dev nlohman
 # package of every library it loads, found with ldd here, except glibc's
 # (the GPU machine's own C library must serve the binary, and a newer glibc
 # runs what an older one built).
-curl_library=$(ldconfig -p | awk '/libcurl\.so\.4 .*x86-64/ {print $NF; exit}')
+# awk reads to the end rather than exit at the first match: an early exit
+# gives the writer SIGPIPE, and pipefail makes that the script's status (141).
+curl_library=$(ldconfig -p | awk '/libcurl\.so\.4 .*x86-64/ && !found {print $NF; found = 1}')
 [ -n "$curl_library" ] || die "libcurl.so.4 is not installed: run scripts/setup.sh first."
 # dpkg knows a file by the path its package installs, /lib or /usr/lib (merged
 # /usr): look the file's name up and keep the owner of a library directory's copy.
 owner() {
   dpkg -S "*/$(basename "$(readlink -f "$1")")" 2>/dev/null |
-    awk -F': ' '$2 ~ /\/lib\/x86_64-linux-gnu\/[^\/]+$/ {sub(/:.*/, "", $1); print $1; exit}'
+    awk -F': ' '$2 ~ /\/lib\/x86_64-linux-gnu\/[^\/]+$/ && !found {sub(/:.*/, "", $1); print $1; found = 1}'
 }
 while read -r library; do
   package=$(owner "$library")
