@@ -26,15 +26,6 @@ torch::Tensor key_mask(const ModelInputs& inputs) {
   return mask.ne(0).view({mask.size(0), 1, 1, mask.size(1)});
 }
 
-torch::Tensor checked_types(const ModelInputs& inputs) {
-  const auto& ids = inputs.input_ids;
-  if (ids.dim() != 2) throw std::invalid_argument("input_ids must be [batch, length]");
-  const auto types = inputs.token_type_ids.defined() ? inputs.token_type_ids : torch::zeros_like(ids);
-  if (types.sizes() != ids.sizes() || (inputs.attention_mask.defined() && inputs.attention_mask.sizes() != ids.sizes()))
-    throw std::invalid_argument("attention_mask and token_type_ids must have the shape of input_ids");
-  return types;
-}
-
 BertEmbeddingsImpl::BertEmbeddingsImpl(const DebertaConfig& config)
     : padding_offset_positions_(config.positions_after_padding()),
       single_type_(config.type_vocab_size == 1),

@@ -23,8 +23,6 @@ namespace deberta {
 // or undefined when the batch has no padding.
 torch::Tensor key_mask(const ModelInputs& inputs);
 std::optional<torch::Tensor> optional_mask(const torch::Tensor& mask);
-// token_type_ids (zeros when undefined), after checking the shapes.
-torch::Tensor checked_types(const ModelInputs& inputs);
 
 // Words + positions + token types, LayerNorm, dropout; embedding_size wide.
 class BertEmbeddingsImpl : public torch::nn::Module {

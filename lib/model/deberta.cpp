@@ -12,13 +12,10 @@ DebertaV2ModelImpl::DebertaV2ModelImpl(const DebertaConfig& config) {
 }
 
 torch::Tensor DebertaV2ModelImpl::forward(const ModelInputs& inputs, const torch::Tensor& shared_words) {
+  const auto types = checked_types(inputs);
   const auto& ids = inputs.input_ids;
-  if (ids.dim() != 2) throw std::invalid_argument("input_ids must be [batch, length]");
   const bool padding = inputs.attention_mask.defined() && inputs.may_have_padding;
   const auto mask = inputs.attention_mask.defined() ? inputs.attention_mask : torch::ones_like(ids);
-  const auto types = inputs.token_type_ids.defined() ? inputs.token_type_ids : torch::zeros_like(ids);
-  if (mask.sizes() != ids.sizes() || types.sizes() != ids.sizes())
-    throw std::invalid_argument("attention_mask and token_type_ids must have the shape of input_ids");
   return encoder(embeddings(ids, types, mask, shared_words), mask, padding);
 }
 

@@ -22,6 +22,10 @@ struct ModelInputs {
   bool may_have_padding = true;
 };
 
+// token_type_ids (zeros when undefined), after checking that input_ids is
+// [B, L] and that the mask and types have its shape; every family's first step.
+torch::Tensor checked_types(const ModelInputs& inputs);
+
 struct ClassifierOutputs {
   torch::Tensor last_hidden_state;  // [B, L, hidden]
   torch::Tensor pooled_output;      // [B, hidden]: what the last linear layer reads, before its dropout
